@@ -1,0 +1,175 @@
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clients.models import Client, TherapySession
+from factors.models import Domain, Factor
+
+NOT_ASSESSED = ""
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "label", "intake_date", "status", "attachment_style", "usual_setting",
+            "fee_arrangement", "culture_notes", "support_notes",
+        ]
+        widgets = {
+            "intake_date": DateInput(),
+            "culture_notes": forms.Textarea(attrs={"rows": 2}),
+            "support_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, clinician, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinician = clinician
+        self.instance.clinician = clinician
+        if not self.instance.pk:
+            self.fields["intake_date"].initial = timezone.localdate()
+        self.fields["label"].widget.attrs["autofocus"] = True
+
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        clash = Client.objects.filter(clinician=self.clinician, label__iexact=label)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("You already have a client with this label; choose another.")
+        return label
+
+    def clean_intake_date(self):
+        intake = self.cleaned_data["intake_date"]
+        if intake > timezone.localdate():
+            raise forms.ValidationError("The intake date cannot be in the future.")
+        if self.instance.pk:
+            first = self.instance.sessions.order_by("date").values_list("date", flat=True).first()
+            if first and intake > first:
+                raise forms.ValidationError(
+                    f"The first session is on {date_format(first)}; the intake date cannot be later."
+                )
+        return intake
+
+
+class RatingField(forms.TypedChoiceField):
+    """A factor's 1-5 rating, where the empty choice means "not assessed"."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, factor: Factor, **kwargs):
+        choices = [*factor.scale_labels, (NOT_ASSESSED, "Not assessed")]
+        super().__init__(
+            choices=choices, coerce=int, empty_value=None, required=False,
+            label=factor.name, help_text=factor.description, **kwargs,
+        )
+        self.factor = factor
+        self.error_messages["invalid_choice"] = "Choose a rating from 1 to 5, or “Not assessed”."
+
+
+class SessionForm(forms.ModelForm):
+    """One page: the session's date, setting and note plus a rating and note per factor."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        empty_label="Choose a client…",
+        error_messages={"invalid_choice": "Choose one of your active clients."},
+    )
+
+    class Meta:
+        model = TherapySession
+        # `client` is a form field but not a model field here: the form checks
+        # the (client, date, setting) clash itself, with a message on the date.
+        fields = ["date", "setting", "note"]
+        widgets = {
+            "date": DateInput(),
+            "setting": forms.RadioSelect,
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, factors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.factors = list(factors)
+        if self.instance.pk:
+            # A logged session stays with its client.
+            del self.fields["client"]
+        else:
+            self.fields["client"].queryset = Client.objects.for_user(user).active()
+            self.fields["date"].initial = timezone.localdate()
+        self.fields["date"].error_messages["required"] = "Enter the date of the session."
+        existing = {r.factor_id: r for r in self.instance.ratings.all()} if self.instance.pk else {}
+        for factor in self.factors:
+            rating = existing.get(factor.pk)
+            self.fields[self.score_name(factor)] = RatingField(
+                factor, initial=rating.score if rating and rating.score is not None else NOT_ASSESSED
+            )
+            self.fields[self.note_name(factor)] = forms.CharField(
+                label=f"Note on {factor.name.lower()}", max_length=200, required=False,
+                initial=rating.note if rating else "",
+            )
+
+    @staticmethod
+    def score_name(factor):
+        return f"score_{factor.key}"
+
+    @staticmethod
+    def note_name(factor):
+        return f"note_{factor.key}"
+
+    @property
+    def session_client(self):
+        return self.instance.client if self.instance.pk else self.cleaned_data.get("client")
+
+    def domains(self):
+        """[(domain label, [(factor, score field, note field), ...]), ...] for the template."""
+        grouped = []
+        for value, label in Domain.choices:
+            rows = [
+                (f, self[self.score_name(f)], self[self.note_name(f)])
+                for f in self.factors if f.domain == value
+            ]
+            grouped.append((label, rows))
+        return grouped
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The session date cannot be in the future.")
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        client, date, setting = self.session_client, cleaned.get("date"), cleaned.get("setting")
+        if client and not self.instance.pk:
+            self.instance.client = client
+        if client and date:
+            if date < client.intake_date:
+                self.add_error(
+                    "date",
+                    f"{client.label}'s intake was on {date_format(client.intake_date)}; "
+                    "a session cannot be earlier.",
+                )
+            elif setting:
+                clash = TherapySession.objects.filter(client=client, date=date, setting=setting)
+                if clash.exclude(pk=self.instance.pk).exists():
+                    self.add_error(
+                        "date",
+                        f"A {self.instance.Setting(setting).label.lower()} session on "
+                        f"{date_format(date)} is already logged for {client.label}. Edit that one instead.",
+                    )
+        return cleaned
+
+    def ratings(self):
+        return {
+            f: (self.cleaned_data[self.score_name(f)], self.cleaned_data[self.note_name(f)].strip())
+            for f in self.factors
+        }
+
+    def save(self, commit=True):
+        session = super().save(commit=False)
+        session.save_with_ratings(self.ratings())
+        return session

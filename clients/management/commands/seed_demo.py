@@ -1,0 +1,169 @@
+"""Load the demo data set: clinicians, a supervisor and ~30 clients with sessions.
+
+Idempotent: users and clients are matched by username and label; a client
+that already exists keeps its sessions, so running the command twice (even
+on different days) adds nothing the second time.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, TherapySession
+from factors.models import Factor
+
+DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    staff: bool = False
+
+
+USERS = [
+    DemoUser("amara", "Amara", "Okafor", "clinician"),
+    DemoUser("ben", "Ben", "Tanaka", "clinician"),
+    DemoUser("carmen", "Carmen", "Ruiz", "clinician"),
+    DemoUser("morgan", "Morgan", "Lee", "supervisor"),
+    DemoUser("admin", "Ada", "Admin", "administrator", staff=True),
+]
+CLINICIANS = ["amara", "ben", "carmen"]
+
+# (label, trajectory, usual setting, fee, attachment, days since last session)
+CLIENTS = [
+    ("A.K.", "steady", "in_person", "standard", "secure", 3),
+    ("B.R.", "improving", "online", "insurance", "anxious", 5),
+    ("C.M.", "rupture_repair", "in_person", "standard", "avoidant", 2),
+    ("D.L.", "slow_decline", "both", "sliding_scale", "anxious", 6),
+    ("E.S.", "contextual_barrier", "online", "pro_bono", "unknown", 4),
+    ("F.T.", "recent_rupture", "in_person", "insurance", "disorganised", 1),
+    ("G.H.", "steady", "both", "standard", "secure", 30),
+    ("H.N.", "improving", "in_person", "sliding_scale", "avoidant", 8),
+    ("I.O.", "persistent_weakness", "online", "standard", "anxious", 3),
+    ("J.P.", "steady", "in_person", "insurance", "secure", 12),
+]
+
+NOTES = [
+    "Explored the week's conflicts; client brought a clear focus.",
+    "Reviewed goals together and agreed to revisit them in four weeks.",
+    "Client arrived late and distracted; we slowed the pace.",
+    "Worked on naming feelings as they came up in the room.",
+    "Talked about what therapy can and cannot offer right now.",
+    "Client described a difficult family visit; support felt thin.",
+    "Practised a grounding exercise; client wants to try it at home.",
+    "",
+]
+LOW_NOTES = {
+    "communication": "Client said I wasn't getting what they meant.",
+    "flexibility": "Client says the homework approach isn't working.",
+    "openness": "Long silences; hesitant to go into the trauma history.",
+    "expectations": "Client doubts this will help.",
+    "setting": "Video kept freezing; client was in a shared room.",
+    "socioeconomic": "Extra shifts at work; worried about the fee.",
+    "support": "Partner dismissive about therapy.",
+    "stigma": "Hasn't told family; worried about being seen at the clinic.",
+}
+
+
+def offset(trajectory, key, domain, i, n):
+    """How far a factor sits from its usual level at session i of n (in rating points)."""
+    t = i / max(n - 1, 1)
+    if trajectory == "improving":
+        return -1.4 + 1.8 * t
+    if trajectory == "slow_decline":
+        return 0.4 - 1.8 * t
+    if trajectory == "rupture_repair":
+        k = int(n * 0.55)
+        return {k: -2.0, k + 1: -1.0, k + 2: -0.3}.get(i, 0.0) if domain != "contextual" else 0.0
+    if trajectory == "recent_rupture":
+        return -2.2 if i == n - 1 and domain != "contextual" else 0.0
+    if trajectory == "contextual_barrier":
+        return -2.4 if key in ("socioeconomic", "setting") else 0.0
+    if trajectory == "persistent_weakness":
+        return -2.5 if key == "openness" else 0.0
+    return 0.0  # steady
+
+
+def session_dates(rng, n, days_since_last):
+    today = timezone.localdate()
+    dates = [today - timedelta(days=days_since_last)]
+    for _ in range(n - 1):
+        dates.append(dates[-1] - timedelta(days=rng.choice([7, 7, 7, 7, 14, 6, 8])))
+    return list(reversed(dates))
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (idempotent). Prints the demo logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {u.username: self._user(u) for u in USERS}
+        factors = list(Factor.objects.in_form_order())
+        created_clients = created_sessions = 0
+        for c_index, clinician in enumerate(CLINICIANS):
+            for index, (label, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS):
+                rng = random.Random(f"{clinician}-{label}")
+                n = rng.randint(6, 15)
+                dates = session_dates(rng, n, gap + c_index)
+                client, created = Client.objects.get_or_create(
+                    clinician=users[clinician],
+                    label=label,
+                    defaults={
+                        "intake_date": dates[0] - timedelta(days=rng.randint(0, 10)),
+                        "status": "discharged" if index == 9 and clinician == "carmen" else "active",
+                        "usual_setting": usual,
+                        "fee_arrangement": fee,
+                        "attachment_style": attachment,
+                        "support_notes": "Close sister nearby; partner unsure about therapy." if index % 3 == 0 else "",
+                        "culture_notes": "Practising Muslim; faith is a source of strength." if index == 4 else "",
+                    },
+                )
+                if not created:
+                    continue
+                created_clients += 1
+                base = {f.key: rng.uniform(3.2, 4.4) for f in factors}
+                for i, date in enumerate(dates):
+                    setting = {"in_person": "in_person", "online": "online"}.get(usual) or rng.choice(
+                        ["in_person", "online"]
+                    )
+                    ratings = {}
+                    for f in factors:
+                        level = base[f.key] + offset(trajectory, f.key, f.domain, i, n) + rng.gauss(0, 0.35)
+                        score = min(5, max(1, round(level)))
+                        unsure = 0.3 if i < 2 and f.domain == "client" else 0.06
+                        if rng.random() < unsure and f.key != "openness":
+                            score = None
+                        note = LOW_NOTES.get(f.key, "") if score is not None and score <= 2 else ""
+                        ratings[f] = (score, note)
+                    session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
+                    session.save_with_ratings(ratings)
+                    created_sessions += 1
+        self.stdout.write(
+            f"Demo data: {created_clients} clients and {created_sessions} sessions created "
+            f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for u in USERS:
+            self.stdout.write(f"  {u.username:<8} {u.role}")
+
+    def _user(self, spec):
+        user, created = get_user_model().objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name, "last_name": spec.last_name,
+                "is_staff": spec.staff, "is_superuser": spec.staff,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user

@@ -1,0 +1,228 @@
+"""The clinical record: clients, their therapy sessions and factor ratings.
+
+Access scoping lives here and only here: `Client.objects.for_user(user)` is
+the set of clients a user may see, and sessions and ratings derive their
+scope from it. Every view goes through these methods.
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
+
+from factors import scoring
+from factors.models import Factor
+
+SPARKLINE_SESSIONS = 8
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The clients `user` may see. The single rule for client access."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(clinician=user)
+
+    def active(self):
+        return self.filter(status=Client.Status.ACTIVE)
+
+    def discharged(self):
+        return self.filter(status=Client.Status.DISCHARGED)
+
+    def with_summary(self):
+        """Annotate session count, last session date and the latest overall index."""
+        latest = TherapySession.objects.filter(client=OuterRef("pk")).order_by("-date", "-pk")
+        return self.annotate(
+            session_count=Count("sessions"),
+            last_session_on=Max("sessions__date"),
+            latest_index=Subquery(latest.values("overall_score")[:1]),
+        )
+
+    def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
+        """Prefetch each client's last `count` sessions as `recent_sessions` (oldest first)."""
+        ranked = TherapySession.objects.annotate(
+            recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
+        ).filter(recency__lte=count).order_by("date", "pk")
+        return self.prefetch_related(Prefetch("sessions", queryset=ranked, to_attr="recent_sessions"))
+
+    def for_caseload(self, user):
+        """The caseload page's query: the user's clients with their summaries."""
+        return self.for_user(user).with_summary().with_recent_sessions()
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISCHARGED = "discharged", "Discharged"
+
+    class AttachmentStyle(models.TextChoices):
+        UNKNOWN = "unknown", "Not yet known"
+        SECURE = "secure", "Secure"
+        ANXIOUS = "anxious", "Anxious"
+        AVOIDANT = "avoidant", "Avoidant"
+        DISORGANISED = "disorganised", "Disorganised"
+
+    class UsualSetting(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        BOTH = "both", "Both"
+
+    class FeeArrangement(models.TextChoices):
+        STANDARD = "standard", "Standard fee"
+        SLIDING_SCALE = "sliding_scale", "Sliding scale"
+        PRO_BONO = "pro_bono", "Pro bono"
+        INSURANCE = "insurance", "Insurance"
+
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    label = models.CharField(
+        max_length=40,
+        help_text="A pseudonymous label or initials, e.g. “J.M.” or “Client 14”. No full names.",
+    )
+    intake_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    attachment_style = models.CharField(
+        max_length=12, choices=AttachmentStyle.choices, default=AttachmentStyle.UNKNOWN
+    )
+    usual_setting = models.CharField(
+        max_length=12, choices=UsualSetting.choices, default=UsualSetting.IN_PERSON
+    )
+    fee_arrangement = models.CharField(
+        max_length=16, choices=FeeArrangement.choices, default=FeeArrangement.STANDARD
+    )
+    culture_notes = models.TextField(
+        "faith and culture", max_length=1000, blank=True,
+        help_text="Optional: faith, cultural or identity considerations that shape the work.",
+    )
+    support_notes = models.TextField(
+        "support system", max_length=1000, blank=True,
+        help_text="Optional: family, friends, partner or community around the client.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinician", "label"], name="client_label_unique_per_clinician"),
+            models.CheckConstraint(condition=Q(status__in=["active", "discharged"]), name="client_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class TherapySessionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Sessions of the clients `user` may see."""
+        return self.filter(client__in=Client.objects.for_user(user))
+
+
+class TherapySession(models.Model):
+    """One therapy session with its stored scores (named to avoid Django's Session)."""
+
+    class Setting(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        PHONE = "phone", "Phone"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField()
+    setting = models.CharField(max_length=12, choices=Setting.choices, default=Setting.IN_PERSON)
+    note = models.TextField("session note", max_length=2000, blank=True)
+    # Stored on save from the ratings (factors.scoring); lists never recompute them.
+    therapist_score = models.FloatField(null=True, editable=False)
+    client_score = models.FloatField(null=True, editable=False)
+    contextual_score = models.FloatField(null=True, editable=False)
+    overall_score = models.FloatField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TherapySessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "date", "setting"], name="session_unique_client_date_setting"
+            ),
+            models.CheckConstraint(
+                condition=Q(setting__in=["in_person", "online", "phone"]), name="session_setting_valid"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0, f"{name}__lte": 100}),
+                    name=f"session_{name}_0_100",
+                )
+                for name in ("therapist_score", "client_score", "contextual_score", "overall_score")
+            ],
+        ]
+        indexes = [models.Index(fields=["client", "-date"], name="session_client_recent")]
+
+    def __str__(self):
+        return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
+
+    @transaction.atomic
+    def save_with_ratings(self, ratings: dict[Factor, tuple[int | None, str]]):
+        """Save this session, its rating per factor and its scores, all or nothing.
+
+        `ratings` maps each factor to (score or None, note). Factors left out
+        keep their existing rating (or have none).
+        """
+        self.save()
+        existing = {r.factor_id: r for r in self.ratings.all()}
+        to_create, to_update = [], []
+        for factor, (score, note) in ratings.items():
+            rating = existing.get(factor.pk)
+            if rating is None:
+                rating = Rating(session=self, factor=factor, score=score, note=note)
+                existing[factor.pk] = rating
+                to_create.append(rating)
+            elif (rating.score, rating.note) != (score, note):
+                rating.score, rating.note = score, note
+                to_update.append(rating)
+        Rating.objects.bulk_create(to_create)
+        Rating.objects.bulk_update(to_update, ["score", "note"])
+        domains = {factor.pk: factor.domain for factor in ratings}
+        missing = existing.keys() - domains.keys()
+        if missing:
+            domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
+        self.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
+        self.save(update_fields=["therapist_score", "client_score", "contextual_score", "overall_score"])
+
+    def set_scores(self, scores: scoring.SessionScores):
+        self.therapist_score = scores.therapist
+        self.client_score = scores.client
+        self.contextual_score = scores.contextual
+        self.overall_score = scores.overall
+
+
+class RatingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(session__in=TherapySession.objects.for_user(user))
+
+
+class Rating(models.Model):
+    """A factor's rating in one session: 1-5, or null for "not assessed"."""
+
+    session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="ratings")
+    factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["factor__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "factor"], name="rating_unique_session_factor"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_score_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.factor}: {self.score if self.score is not None else 'not assessed'}"

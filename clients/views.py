@@ -1,0 +1,211 @@
+"""Clinician pages: caseload, client record and session logging.
+
+Every object is fetched through a `_get_<object>_for_user` helper, which
+returns it only if it is in the user's scope (models: `for_user`) and
+answers 404 otherwise, so a record outside one's scope does not reveal
+that it exists.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import F, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.forms import ClientForm, SessionForm
+from clients.models import Client, Rating, TherapySession
+from factors.models import Domain, Factor
+
+CASELOAD_PAGE_SIZE = 25
+SESSIONS_PAGE_SIZE = 20
+STATUS_FILTERS = {"active": "Active", "discharged": "Discharged", "all": "All"}
+# ?sort= value -> ordering. Anything else falls back to the default.
+CASELOAD_SORTS = {
+    "label": [F("label").asc()],
+    "-label": [F("label").desc()],
+    "last": [F("last_session_on").asc(nulls_first=True), "label"],
+    "-last": [F("last_session_on").desc(nulls_last=True), "label"],
+    "sessions": [F("session_count").asc(), "label"],
+    "-sessions": [F("session_count").desc(), "label"],
+    "index": [F("latest_index").asc(nulls_last=True), "label"],
+    "-index": [F("latest_index").desc(nulls_last=True), "label"],
+}
+DEFAULT_SORT = "label"
+
+
+def _get_client_for_user(user, pk):
+    return get_object_or_404(Client.objects.for_user(user), pk=pk)
+
+
+def _get_session_for_user(user, pk):
+    return get_object_or_404(TherapySession.objects.for_user(user).select_related("client"), pk=pk)
+
+
+@require_GET
+def home(request):
+    return redirect("caseload")
+
+
+@require_GET
+def caseload(request):
+    status = request.GET.get("status", "active")
+    if status not in STATUS_FILTERS:
+        status = "active"
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in CASELOAD_SORTS:
+        sort = DEFAULT_SORT
+    query = request.GET.get("q", "").strip()[:40]
+
+    clients = Client.objects.for_caseload(request.user)
+    if status == "active":
+        clients = clients.active()
+    elif status == "discharged":
+        clients = clients.discharged()
+    if query:
+        clients = clients.filter(label__icontains=query)
+    page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "clients/caseload.html", {
+        "page": page,
+        "page_query": urlencode({"status": status, "q": query, "sort": sort}) + "&",
+        "columns": _sort_columns(sort, status, query),
+        "status": status,
+        "status_label": STATUS_FILTERS[status],
+        "status_filters": STATUS_FILTERS,
+        "sort": sort,
+        "query": query,
+        "has_any_client": bool(page.object_list) or Client.objects.for_user(request.user).exists(),
+    })
+
+
+def _sort_columns(sort, status, query):
+    """Header links for the caseload table; a second click reverses the order."""
+    columns = []
+    for key, label, css in [
+        ("label", "Client", ""), ("last", "Last session", ""),
+        ("sessions", "Sessions", "num"), ("index", "Latest index", "num"),
+    ]:
+        aria_sort = {key: "ascending", f"-{key}": "descending"}.get(sort, "")
+        next_sort = f"-{key}" if sort == key else key
+        columns.append({
+            "label": label, "css": css, "aria_sort": aria_sort,
+            "query": urlencode({"status": status, "q": query, "sort": next_sort}),
+        })
+    return columns
+
+
+@require_http_methods(["GET", "POST"])
+def client_create(request):
+    form = ClientForm(request.POST or None, clinician=request.user)
+    if request.method == "POST" and form.is_valid():
+        client = form.save()
+        messages.success(request, f"Client {client.label} added. Log their first session when you have seen them.")
+        return redirect("client_detail", pk=client.pk)
+    return render(request, "clients/client_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def client_edit(request, pk):
+    client = _get_client_for_user(request.user, pk)
+    form = ClientForm(request.POST or None, instance=client, clinician=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Changes to {client.label} saved.")
+        return redirect("client_detail", pk=client.pk)
+    return render(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+@require_GET
+def client_detail(request, pk):
+    client = _get_client_for_user(request.user, pk)
+    factors = list(Factor.objects.in_form_order())
+    sessions = client.sessions.order_by("-date", "-pk").prefetch_related(
+        Prefetch("ratings", queryset=Rating.objects.only("session_id", "factor_id", "score", "note"))
+    )
+    page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    chronological = list(reversed(page.object_list))
+    return render(request, "clients/client_detail.html", {
+        "client": client,
+        "page": page,
+        "sessions": chronological,
+        "grid": _rating_grid(chronological, factors),
+    })
+
+
+def _rating_grid(sessions, factors):
+    """[(domain label, [(factor, [rating or None per session]), ...]), ...]."""
+    by_session = [{r.factor_id: r for r in s.ratings.all()} for s in sessions]
+    return [
+        (label, [(f, [ratings.get(f.pk) for ratings in by_session]) for f in factors if f.domain == value])
+        for value, label in Domain.choices
+    ]
+
+
+def _session_form_page(request, form, client, session=None):
+    return render(request, "clients/session_form.html", {"form": form, "client": client, "session": session})
+
+
+def _save_session(request, form):
+    """Save a valid session form; on a race with a duplicate, report it on the form."""
+    try:
+        session = form.save()
+    except IntegrityError:
+        form.add_error("date", "This session was logged by another request a moment ago. Reload the client page.")
+        return None
+    messages.success(
+        request, f"Session of {date_format(session.date)} saved for {session.client.label}."
+    )
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+def session_create(request):
+    factors = Factor.objects.in_form_order()
+    initial = {}
+    client_id = request.GET.get("client", "")
+    preselected = (
+        Client.objects.for_user(request.user).active().filter(pk=int(client_id)).first()
+        if client_id.isdecimal() and len(client_id) < 19 else None
+    )
+    if preselected:
+        initial["client"] = preselected
+        if preselected.usual_setting == Client.UsualSetting.ONLINE:
+            initial["setting"] = TherapySession.Setting.ONLINE
+    form = SessionForm(request.POST or None, initial=initial, user=request.user, factors=factors)
+    if request.method == "POST" and form.is_valid():
+        session = _save_session(request, form)
+        if session:
+            return redirect("client_detail", pk=session.client_id)
+    return _session_form_page(request, form, form.session_client if form.is_bound else preselected)
+
+
+@require_GET
+def session_detail(request, pk):
+    session = _get_session_for_user(request.user, pk)
+    ratings = session.ratings.select_related("factor").order_by("factor__order")
+    return render(request, "clients/session_detail.html", {
+        "session": session,
+        "client": session.client,
+        "scores": [
+            ("Overall index", session.overall_score), ("Therapist", session.therapist_score),
+            ("Client", session.client_score), ("Context", session.contextual_score),
+        ],
+        "domains": [
+            (label, [r for r in ratings if r.factor.domain == value]) for value, label in Domain.choices
+        ],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    session = _get_session_for_user(request.user, pk)
+    form = SessionForm(
+        request.POST or None, instance=session, user=request.user, factors=Factor.objects.in_form_order()
+    )
+    if request.method == "POST" and form.is_valid() and _save_session(request, form):
+        return redirect("session_detail", pk=session.pk)
+    return _session_form_page(request, form, session.client, session)

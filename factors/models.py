@@ -1,0 +1,53 @@
+from django.db import models
+
+
+class Domain(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    CLIENT = "client", "Client"
+    CONTEXTUAL = "contextual", "Context"
+
+
+class FactorQuerySet(models.QuerySet):
+    def in_form_order(self):
+        return self.order_by("order")
+
+
+class Factor(models.Model):
+    """One of the twelve alliance factors.
+
+    The rows are seeded by a data migration; their texts are edited in the
+    admin. Keys and domains are fixed: code refers to factors by key.
+    """
+
+    SCALE = (1, 2, 3, 4, 5)
+
+    key = models.SlugField(max_length=40, unique=True, editable=False)
+    domain = models.CharField(max_length=20, choices=Domain.choices, editable=False)
+    order = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=60)
+    description = models.CharField(
+        max_length=200, help_text="One line shown under the factor name on the session form."
+    )
+    label_1 = models.CharField("label for 1", max_length=40)
+    label_2 = models.CharField("label for 2", max_length=40)
+    label_3 = models.CharField("label for 3", max_length=40)
+    label_4 = models.CharField("label for 4", max_length=40)
+    label_5 = models.CharField("label for 5", max_length=40)
+
+    objects = FactorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain__in=Domain.values), name="factor_domain_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scale_labels(self) -> list[tuple[int, str]]:
+        """[(1, label), ..., (5, label)] for the radio row on the session form."""
+        return [(value, getattr(self, f"label_{value}")) for value in self.SCALE]

@@ -1,0 +1,56 @@
+"""Alliance scoring: the one place that turns ratings into scores.
+
+Pure functions over plain values (no database, no Django models), so every
+rule can be unit-tested on synthetic series.
+
+Scale: each factor is rated 1-5, or None for "not assessed". A score is on
+0-100 as (mean of the rated factors - 1) / 4 * 100, so 1 -> 0, 3 -> 50 and
+5 -> 100. "Not assessed" is left out of the mean, never counted as zero; a
+group with nothing rated has no score (None).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from statistics import fmean
+
+MIN_RATING = 1
+MAX_RATING = 5
+DOMAINS = ("therapist", "client", "contextual")
+
+
+def index(ratings: Iterable[int | None]) -> float | None:
+    """0-100 score of the rated values, rounded to one decimal; None if none rated."""
+    rated = [r for r in ratings if r is not None]
+    for r in rated:
+        if not MIN_RATING <= r <= MAX_RATING:
+            raise ValueError(f"rating {r!r} is outside {MIN_RATING}-{MAX_RATING}")
+    if not rated:
+        return None
+    return round((fmean(rated) - MIN_RATING) / (MAX_RATING - MIN_RATING) * 100, 1)
+
+
+@dataclass(frozen=True)
+class SessionScores:
+    therapist: float | None
+    client: float | None
+    contextual: float | None
+    overall: float | None
+
+
+def session_scores(ratings: Iterable[tuple[str, int | None]]) -> SessionScores:
+    """Domain scores and the overall index from (domain, rating) pairs.
+
+    The overall index is the mean over all rated factors (not the mean of
+    the domain scores), so a domain with more rated factors weighs more.
+    """
+    by_domain: dict[str, list[int | None]] = {domain: [] for domain in DOMAINS}
+    for domain, rating in ratings:
+        if domain not in by_domain:
+            raise ValueError(f"unknown domain {domain!r}")
+        by_domain[domain].append(rating)
+    return SessionScores(
+        therapist=index(by_domain["therapist"]),
+        client=index(by_domain["client"]),
+        contextual=index(by_domain["contextual"]),
+        overall=index(r for values in by_domain.values() for r in values),
+    )

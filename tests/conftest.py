@@ -1,0 +1,53 @@
+"""Shared fixtures: the named users every access test is written around.
+
+- owner: the clinician whose clients the tests look at;
+- colleague: another clinician in the same practice, with clients of their own;
+- admin_user: a staff superuser, who gets the Django admin but no client records.
+"""
+
+import os
+
+import pytest
+
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+
+# pytest-django's live_server with Playwright's sync API (stack notes).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner", first_name="Olive", last_name="Owner")
+
+
+@pytest.fixture
+def colleague(db):
+    return UserFactory(username="colleague", first_name="Cole", last_name="League")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    """Django's test client, logged in as the owner."""
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def their_client(owner):
+    """One of the owner's clients (a person in therapy), with no sessions."""
+    return ClientFactory(clinician=owner, label="J.M.")
+
+
+@pytest.fixture
+def colleagues_client(colleague):
+    return ClientFactory(clinician=colleague, label="Z.Z.-private")
+
+
+@pytest.fixture
+def colleagues_session(colleagues_client):
+    return TherapySessionFactory(client=colleagues_client, note="colleague's confidential note")

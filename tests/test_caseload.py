@@ -1,0 +1,106 @@
+"""The clinician's caseload page."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ClientFactory, TherapySessionFactory
+
+URL = reverse("caseload")
+
+
+def rows(response):
+    return [c.label for c in response.context["page"].object_list]
+
+
+def test_it_lists_the_owners_active_clients_with_their_summary(owner_client, owner):
+    client = ClientFactory(clinician=owner, label="A.K.")
+    today = timezone.localdate()
+    TherapySessionFactory(client=client, date=today - timedelta(days=16), default_score=2)
+    TherapySessionFactory(client=client, date=today - timedelta(days=9), default_score=4)
+    response = owner_client.get(URL)
+    assert response.status_code == 200
+    [row] = response.context["page"].object_list
+    assert (row.label, row.session_count, row.last_session_on, row.latest_index) == (
+        "A.K.", 2, today - timedelta(days=9), 75.0,
+    )
+    html = response.content.decode()
+    assert "9 days ago" in html
+    assert ">75<" in html
+    assert "<svg class=\"sparkline\"" in html
+
+
+def test_it_hides_other_clinicians_clients(owner_client, owner, colleagues_session):
+    ClientFactory(clinician=owner, label="Mine")
+    response = owner_client.get(URL, {"status": "all"})
+    assert rows(response) == ["Mine"]
+    assert "Z.Z.-private" not in response.content.decode()
+
+
+def test_discharged_clients_are_behind_a_filter(owner_client, owner):
+    ClientFactory(clinician=owner, label="Active one")
+    ClientFactory(clinician=owner, label="Gone", status="discharged")
+    assert rows(owner_client.get(URL)) == ["Active one"]
+    assert rows(owner_client.get(URL, {"status": "discharged"})) == ["Gone"]
+    assert rows(owner_client.get(URL, {"status": "all"})) == ["Active one", "Gone"]
+    assert rows(owner_client.get(URL, {"status": "nonsense"})) == ["Active one"]
+
+
+def test_a_new_clinician_sees_an_empty_state_that_says_what_to_do_first(owner_client):
+    response = owner_client.get(URL)
+    assert "No clients yet" in response.content.decode()
+    assert reverse("client_create") in response.content.decode()
+
+
+def test_a_search_with_no_match_says_so(owner_client, owner):
+    ClientFactory(clinician=owner, label="A.K.")
+    response = owner_client.get(URL, {"q": "<b>zz</b>"})
+    html = response.content.decode()
+    assert "matches “&lt;b&gt;zz&lt;/b&gt;”" in html  # typed text shown escaped
+
+
+def test_search_filters_by_label(owner_client, owner):
+    for label in ["Anna K.", "Ben T.", "Hanna L."]:
+        ClientFactory(clinician=owner, label=label)
+    assert rows(owner_client.get(URL, {"q": "anna"})) == ["Anna K.", "Hanna L."]
+
+
+def test_it_sorts_by_each_column_and_ignores_unknown_sorts(owner_client, owner):
+    today = timezone.localdate()
+    never = ClientFactory(clinician=owner, label="B-never")
+    old = ClientFactory(clinician=owner, label="A-old")
+    recent = ClientFactory(clinician=owner, label="C-recent")
+    TherapySessionFactory(client=old, date=today - timedelta(days=40), default_score=5)
+    for days in (3, 10):
+        TherapySessionFactory(client=recent, date=today - timedelta(days=days), default_score=2)
+    assert never  # no sessions
+    assert rows(owner_client.get(URL, {"sort": "-label"})) == ["C-recent", "B-never", "A-old"]
+    assert rows(owner_client.get(URL, {"sort": "-last"})) == ["C-recent", "A-old", "B-never"]
+    assert rows(owner_client.get(URL, {"sort": "last"})) == ["B-never", "A-old", "C-recent"]
+    assert rows(owner_client.get(URL, {"sort": "-sessions"})) == ["C-recent", "A-old", "B-never"]
+    assert rows(owner_client.get(URL, {"sort": "index"})) == ["C-recent", "A-old", "B-never"]
+    assert rows(owner_client.get(URL, {"sort": "-index"})) == ["A-old", "C-recent", "B-never"]
+    assert rows(owner_client.get(URL, {"sort": "password; DROP TABLE"})) == ["A-old", "B-never", "C-recent"]
+
+
+def test_it_paginates_25_clients_a_page(owner_client, owner):
+    ClientFactory.create_batch(30, clinician=owner)
+    first = owner_client.get(URL)
+    assert len(rows(first)) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    assert len(rows(owner_client.get(URL, {"page": 2}))) == 5
+    assert len(rows(owner_client.get(URL, {"page": "999"}))) == 5  # out of range: last page
+    assert len(rows(owner_client.get(URL, {"page": "x"}))) == 25
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_caseload_query_count_does_not_grow_with_clients(owner_client, owner, count, django_assert_num_queries):
+    for client in ClientFactory.create_batch(count, clinician=owner):
+        TherapySessionFactory.create_batch(3, client=client)
+    # 1 session, 2 user, 3 page count, 4 clients with summaries, 5 recent sessions for the
+    # sparklines (prefetch)
+    with django_assert_num_queries(5):
+        response = owner_client.get(URL)
+    assert len(rows(response)) == min(count, 25)
