@@ -156,9 +156,7 @@ def _save_session(request, form):
     except IntegrityError:
         form.add_error("date", "This session was logged by another request a moment ago. Reload the client page.")
         return None
-    messages.success(
-        request, f"Session of {date_format(session.date)} saved for {session.client.label}."
-    )
+    messages.success(request, f"{session.client.label}: session of {date_format(session.date)} saved.")
     return session
 
 

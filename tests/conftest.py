@@ -51,3 +51,44 @@ def colleagues_client(colleague):
 @pytest.fixture
 def colleagues_session(colleagues_client):
     return TherapySessionFactory(client=colleagues_client, note="colleague's confidential note")
+
+
+# --- Browser tests (Playwright driving Debian's Chromium; see stack notes) ---
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip on a machine without Chromium, but never in CI."""
+    if os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI must run the browser tests but {CHROMIUM} is missing (see .ci/run).")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed: apt-get install chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under test-results/screenshots/ to look at."""
+    folder = os.environ.get("SCREENSHOT_DIR", "test-results/screenshots")
+    os.makedirs(folder, exist_ok=True)
+
+    def take(name):
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return take

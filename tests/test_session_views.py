@@ -44,7 +44,7 @@ def test_a_clinician_logs_a_session_with_twelve_ratings_and_sees_it_on_the_clien
     assert session.contextual_score == pytest.approx(58.3)  # (4+4+2)/3
     assert session.overall_score == pytest.approx(70.5)  # (9*4+2)/11
     page = owner_client.get(response["Location"]).content.decode()
-    assert "saved for J.M." in page
+    assert "J.M.: session of" in page
     assert ">71<" in page
 
 

@@ -1,0 +1,5 @@
+// Wide tables that grow to the right with time (sessions across) open scrolled
+// to their newest column.
+document.querySelectorAll("[data-scroll-end]").forEach((el) => {
+  el.scrollLeft = el.scrollWidth;
+});
