@@ -19,8 +19,14 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "label", "intake_date", "status", "attachment_style", "usual_setting",
-            "fee_arrangement", "culture_notes", "support_notes",
+            "label",
+            "intake_date",
+            "status",
+            "attachment_style",
+            "usual_setting",
+            "fee_arrangement",
+            "culture_notes",
+            "support_notes",
         ]
         widgets = {
             "intake_date": DateInput(),
@@ -64,8 +70,13 @@ class RatingField(forms.TypedChoiceField):
     def __init__(self, factor: Factor, **kwargs):
         choices = [*factor.scale_labels, (NOT_ASSESSED, "Not assessed")]
         super().__init__(
-            choices=choices, coerce=int, empty_value=None, required=False,
-            label=factor.name, help_text=factor.description, **kwargs,
+            choices=choices,
+            coerce=int,
+            empty_value=None,
+            required=False,
+            label=factor.name,
+            help_text=factor.description,
+            **kwargs,
         )
         self.factor = factor
         self.error_messages["invalid_choice"] = "Choose a rating from 1 to 5, or “Not assessed”."
@@ -108,7 +119,9 @@ class SessionForm(forms.ModelForm):
                 factor, initial=rating.score if rating and rating.score is not None else NOT_ASSESSED
             )
             self.fields[self.note_name(factor)] = forms.CharField(
-                label=f"Note on {factor.name.lower()}", max_length=200, required=False,
+                label=f"Note on {factor.name.lower()}",
+                max_length=200,
+                required=False,
                 initial=rating.note if rating else "",
             )
 
@@ -128,10 +141,7 @@ class SessionForm(forms.ModelForm):
         """[(domain label, [(factor, score field, note field), ...]), ...] for the template."""
         grouped = []
         for value, label in Domain.choices:
-            rows = [
-                (f, self[self.score_name(f)], self[self.note_name(f)])
-                for f in self.factors if f.domain == value
-            ]
+            rows = [(f, self[self.score_name(f)], self[self.note_name(f)]) for f in self.factors if f.domain == value]
             grouped.append((label, rows))
         return grouped
 
@@ -150,8 +160,7 @@ class SessionForm(forms.ModelForm):
             if date < client.intake_date:
                 self.add_error(
                     "date",
-                    f"{client.label}'s intake was on {date_format(client.intake_date)}; "
-                    "a session cannot be earlier.",
+                    f"{client.label}'s intake was on {date_format(client.intake_date)}; a session cannot be earlier.",
                 )
             elif setting:
                 clash = TherapySession.objects.filter(client=client, date=date, setting=setting)

@@ -40,9 +40,13 @@ class ClientQuerySet(models.QuerySet):
 
     def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
         """Prefetch each client's last `count` sessions as `recent_sessions` (oldest first)."""
-        ranked = TherapySession.objects.annotate(
-            recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
-        ).filter(recency__lte=count).order_by("date", "pk")
+        ranked = (
+            TherapySession.objects.annotate(
+                recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
+            )
+            .filter(recency__lte=count)
+            .order_by("date", "pk")
+        )
         return self.prefetch_related(Prefetch("sessions", queryset=ranked, to_attr="recent_sessions"))
 
     def for_caseload(self, user):
@@ -73,30 +77,26 @@ class Client(models.Model):
         PRO_BONO = "pro_bono", "Pro bono"
         INSURANCE = "insurance", "Insurance"
 
-    clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
-    )
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients")
     label = models.CharField(
         max_length=40,
         help_text="A pseudonymous label or initials, e.g. “J.M.” or “Client 14”. No full names.",
     )
     intake_date = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    attachment_style = models.CharField(
-        max_length=12, choices=AttachmentStyle.choices, default=AttachmentStyle.UNKNOWN
-    )
-    usual_setting = models.CharField(
-        max_length=12, choices=UsualSetting.choices, default=UsualSetting.IN_PERSON
-    )
-    fee_arrangement = models.CharField(
-        max_length=16, choices=FeeArrangement.choices, default=FeeArrangement.STANDARD
-    )
+    attachment_style = models.CharField(max_length=12, choices=AttachmentStyle.choices, default=AttachmentStyle.UNKNOWN)
+    usual_setting = models.CharField(max_length=12, choices=UsualSetting.choices, default=UsualSetting.IN_PERSON)
+    fee_arrangement = models.CharField(max_length=16, choices=FeeArrangement.choices, default=FeeArrangement.STANDARD)
     culture_notes = models.TextField(
-        "faith and culture", max_length=1000, blank=True,
+        "faith and culture",
+        max_length=1000,
+        blank=True,
         help_text="Optional: faith, cultural or identity considerations that shape the work.",
     )
     support_notes = models.TextField(
-        "support system", max_length=1000, blank=True,
+        "support system",
+        max_length=1000,
+        blank=True,
         help_text="Optional: family, friends, partner or community around the client.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -146,9 +146,7 @@ class TherapySession(models.Model):
     class Meta:
         ordering = ["date", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["client", "date", "setting"], name="session_unique_client_date_setting"
-            ),
+            models.UniqueConstraint(fields=["client", "date", "setting"], name="session_unique_client_date_setting"),
             models.CheckConstraint(
                 condition=Q(setting__in=["in_person", "online", "phone"]), name="session_setting_valid"
             ),

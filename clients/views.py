@@ -66,35 +66,43 @@ def caseload(request):
         clients = clients.discharged()
     if query:
         clients = clients.filter(label__icontains=query)
-    page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clients/caseload.html",
+        {
+            "page": page,
+            "page_query": urlencode({"status": status, "q": query, "sort": sort}) + "&",
+            "columns": _sort_columns(sort, status, query),
+            "status": status,
+            "status_label": STATUS_FILTERS[status],
+            "status_filters": STATUS_FILTERS,
+            "sort": sort,
+            "query": query,
+            "has_any_client": bool(page.object_list) or Client.objects.for_user(request.user).exists(),
+        },
     )
-    return render(request, "clients/caseload.html", {
-        "page": page,
-        "page_query": urlencode({"status": status, "q": query, "sort": sort}) + "&",
-        "columns": _sort_columns(sort, status, query),
-        "status": status,
-        "status_label": STATUS_FILTERS[status],
-        "status_filters": STATUS_FILTERS,
-        "sort": sort,
-        "query": query,
-        "has_any_client": bool(page.object_list) or Client.objects.for_user(request.user).exists(),
-    })
 
 
 def _sort_columns(sort, status, query):
     """Header links for the caseload table; a second click reverses the order."""
     columns = []
     for key, label, css in [
-        ("label", "Client", ""), ("last", "Last session", ""),
-        ("sessions", "Sessions", "num"), ("index", "Latest index", "num"),
+        ("label", "Client", ""),
+        ("last", "Last session", ""),
+        ("sessions", "Sessions", "num"),
+        ("index", "Latest index", "num"),
     ]:
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(sort, "")
         next_sort = f"-{key}" if sort == key else key
-        columns.append({
-            "label": label, "css": css, "aria_sort": aria_sort,
-            "query": urlencode({"status": status, "q": query, "sort": next_sort}),
-        })
+        columns.append(
+            {
+                "label": label,
+                "css": css,
+                "aria_sort": aria_sort,
+                "query": urlencode({"status": status, "q": query, "sort": next_sort}),
+            }
+        )
     return columns
 
 
@@ -128,12 +136,16 @@ def client_detail(request, pk):
     )
     page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     chronological = list(reversed(page.object_list))
-    return render(request, "clients/client_detail.html", {
-        "client": client,
-        "page": page,
-        "sessions": chronological,
-        "grid": _rating_grid(chronological, factors),
-    })
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "page": page,
+            "sessions": chronological,
+            "grid": _rating_grid(chronological, factors),
+        },
+    )
 
 
 def _rating_grid(sessions, factors):
@@ -167,7 +179,8 @@ def session_create(request):
     client_id = request.GET.get("client", "")
     preselected = (
         Client.objects.for_user(request.user).active().filter(pk=int(client_id)).first()
-        if client_id.isdecimal() and len(client_id) < 19 else None
+        if client_id.isdecimal() and len(client_id) < 19
+        else None
     )
     if preselected:
         initial["client"] = preselected
@@ -185,17 +198,21 @@ def session_create(request):
 def session_detail(request, pk):
     session = _get_session_for_user(request.user, pk)
     ratings = session.ratings.select_related("factor").order_by("factor__order")
-    return render(request, "clients/session_detail.html", {
-        "session": session,
-        "client": session.client,
-        "scores": [
-            ("Overall index", session.overall_score), ("Therapist", session.therapist_score),
-            ("Client", session.client_score), ("Context", session.contextual_score),
-        ],
-        "domains": [
-            (label, [r for r in ratings if r.factor.domain == value]) for value, label in Domain.choices
-        ],
-    })
+    return render(
+        request,
+        "clients/session_detail.html",
+        {
+            "session": session,
+            "client": session.client,
+            "scores": [
+                ("Overall index", session.overall_score),
+                ("Therapist", session.therapist_score),
+                ("Client", session.client_score),
+                ("Context", session.contextual_score),
+            ],
+            "domains": [(label, [r for r in ratings if r.factor.domain == value]) for value, label in Domain.choices],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

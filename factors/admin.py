@@ -12,8 +12,16 @@ class FactorAdmin(admin.ModelAdmin):
     list_filter = ["domain"]
     readonly_fields = ["key", "domain"]
     fields = [
-        "key", "domain", "order", "name", "description",
-        "label_1", "label_2", "label_3", "label_4", "label_5",
+        "key",
+        "domain",
+        "order",
+        "name",
+        "description",
+        "label_1",
+        "label_2",
+        "label_3",
+        "label_4",
+        "label_5",
     ]
 
     def has_add_permission(self, request):

@@ -39,9 +39,7 @@ class Factor(models.Model):
     class Meta:
         ordering = ["order"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(domain__in=Domain.values), name="factor_domain_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(domain__in=Domain.values), name="factor_domain_valid"),
         ]
 
     def __str__(self):

@@ -48,7 +48,5 @@ class TherapySessionFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, ratings=None, default_score=4, **kwargs):
         session = model_class(*args, **kwargs)
         ratings = ratings or {}
-        session.save_with_ratings(
-            {f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()}
-        )
+        session.save_with_ratings({f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()})
         return session

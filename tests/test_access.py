@@ -28,9 +28,13 @@ APP_URL_NAMES = [p.name for p in client_urls.urlpatterns if isinstance(p, URLPat
 @pytest.fixture
 def records(owner, colleague):
     mine = TherapySessionFactory(client=ClientFactory(clinician=owner), note="owner's secret note")
-    theirs = TherapySessionFactory(client=ClientFactory(clinician=colleague, label="Colleague-only"),
-                                   note="colleague's secret note")
-    return {"owner": {"client": mine.client, "session": mine}, "colleague": {"client": theirs.client, "session": theirs}}
+    theirs = TherapySessionFactory(
+        client=ClientFactory(clinician=colleague, label="Colleague-only"), note="colleague's secret note"
+    )
+    return {
+        "owner": {"client": mine.client, "session": mine},
+        "colleague": {"client": theirs.client, "session": theirs},
+    }
 
 
 def url_for(name, records, whose):

@@ -24,12 +24,15 @@ def test_it_lists_the_owners_active_clients_with_their_summary(owner_client, own
     assert response.status_code == 200
     [row] = response.context["page"].object_list
     assert (row.label, row.session_count, row.last_session_on, row.latest_index) == (
-        "A.K.", 2, today - timedelta(days=9), 75.0,
+        "A.K.",
+        2,
+        today - timedelta(days=9),
+        75.0,
     )
     html = response.content.decode()
     assert "9 days ago" in html
     assert ">75<" in html
-    assert "<svg class=\"sparkline\"" in html
+    assert '<svg class="sparkline"' in html
 
 
 def test_it_hides_other_clinicians_clients(owner_client, owner, colleagues_session):

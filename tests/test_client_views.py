@@ -14,9 +14,15 @@ TODAY = timezone.localdate
 
 def valid_data(**overrides):
     return {
-        "label": "R.T.", "intake_date": (TODAY() - timedelta(days=30)).isoformat(), "status": "active",
-        "attachment_style": "anxious", "usual_setting": "online", "fee_arrangement": "sliding_scale",
-        "culture_notes": "Observes Ramadan.", "support_notes": "", **overrides,
+        "label": "R.T.",
+        "intake_date": (TODAY() - timedelta(days=30)).isoformat(),
+        "status": "active",
+        "attachment_style": "anxious",
+        "usual_setting": "online",
+        "fee_arrangement": "sliding_scale",
+        "culture_notes": "Observes Ramadan.",
+        "support_notes": "",
+        **overrides,
     }
 
 
@@ -117,7 +123,8 @@ def test_the_client_page_shows_each_sessions_twelve_ratings_in_date_order(owner_
     assert [s.pk for s in response.context["sessions"]] == [early.pk, late.pk]
     grid = dict(
         (factor.key, [r.score if r else None for r in ratings])
-        for _, rows in response.context["grid"] for factor, ratings in rows
+        for _, rows in response.context["grid"]
+        for factor, ratings in rows
     )
     assert len(grid) == 12
     assert grid["communication"] == [2, 5]

@@ -13,15 +13,26 @@ pytestmark = pytest.mark.django_db
 def test_the_migration_seeds_exactly_twelve_factors_four_per_domain():
     assert Factor.objects.count() == 12
     assert Counter(Factor.objects.values_list("domain", flat=True)) == {
-        "therapist": 4, "client": 4, "contextual": 4,
+        "therapist": 4,
+        "client": 4,
+        "contextual": 4,
     }
 
 
 def test_the_seeded_factors_are_the_articles_twelve_in_form_order():
     assert list(Factor.objects.in_form_order().values_list("key", flat=True)) == [
-        "communication", "cultural_competence", "boundaries", "flexibility",
-        "openness", "expectations", "attachment", "beliefs",
-        "setting", "socioeconomic", "support", "stigma",
+        "communication",
+        "cultural_competence",
+        "boundaries",
+        "flexibility",
+        "openness",
+        "expectations",
+        "attachment",
+        "beliefs",
+        "setting",
+        "socioeconomic",
+        "support",
+        "stigma",
     ]
 
 
@@ -38,14 +49,19 @@ def test_an_administrator_can_edit_a_factors_text_in_the_admin(client, admin_use
     factor = Factor.objects.get(key="stigma")
     url = reverse("admin:factors_factor_change", args=[factor.pk])
     data = {
-        "order": factor.order, "name": "Stigma and shame", "description": "Edited help text.",
+        "order": factor.order,
+        "name": "Stigma and shame",
+        "description": "Edited help text.",
         **{f"label_{i}": label for i, label in factor.scale_labels},
     }
     response = client.post(url, data)
     assert response.status_code == 302
     factor.refresh_from_db()
     assert (factor.name, factor.description, factor.key, factor.domain) == (
-        "Stigma and shame", "Edited help text.", "stigma", "contextual",
+        "Stigma and shame",
+        "Edited help text.",
+        "stigma",
+        "contextual",
     )
 
 

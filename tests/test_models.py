@@ -66,8 +66,16 @@ def test_the_database_refuses_two_clients_with_one_label_for_one_clinician():
 
 def test_saving_a_session_stores_one_rating_per_factor_and_its_scores():
     session = TherapySessionFactory(
-        ratings={"communication": 5, "cultural_competence": 5, "boundaries": 5, "flexibility": 5,
-                 "openness": 1, "expectations": 1, "attachment": None, "beliefs": None},
+        ratings={
+            "communication": 5,
+            "cultural_competence": 5,
+            "boundaries": 5,
+            "flexibility": 5,
+            "openness": 1,
+            "expectations": 1,
+            "attachment": None,
+            "beliefs": None,
+        },
         default_score=None,
     )
     assert session.ratings.count() == 12

@@ -44,11 +44,17 @@ def test_env_list_splits_on_commas(monkeypatch):
 
 
 def _settings_in_subprocess(env):
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
+    )
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], env={**clean, "DJANGO_SETTINGS_MODULE": "alliance.settings", **env},
-        capture_output=True, text=True, check=False,
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "alliance.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

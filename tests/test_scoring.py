@@ -36,9 +36,7 @@ def test_index_rejects_ratings_outside_the_scale(bad):
 
 
 def test_session_scores_give_each_domain_its_own_score_and_overall_over_all_rated_factors():
-    scores = session_scores(
-        [("therapist", 5), ("therapist", 5), ("client", 1), ("client", None), ("contextual", None)]
-    )
+    scores = session_scores([("therapist", 5), ("therapist", 5), ("client", 1), ("client", None), ("contextual", None)])
     assert scores == SessionScores(therapist=100.0, client=0.0, contextual=None, overall=66.7)
 
 

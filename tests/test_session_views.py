@@ -13,15 +13,26 @@ from tests.factories import ClientFactory, TherapySessionFactory
 TODAY = timezone.localdate
 CREATE = reverse("session_create")
 KEYS = [
-    "communication", "cultural_competence", "boundaries", "flexibility",
-    "openness", "expectations", "attachment", "beliefs",
-    "setting", "socioeconomic", "support", "stigma",
+    "communication",
+    "cultural_competence",
+    "boundaries",
+    "flexibility",
+    "openness",
+    "expectations",
+    "attachment",
+    "beliefs",
+    "setting",
+    "socioeconomic",
+    "support",
+    "stigma",
 ]
 
 
 def form_data(for_client, **overrides):
     data = {
-        "client": for_client.pk, "date": (TODAY() - timedelta(days=1)).isoformat(), "setting": "online",
+        "client": for_client.pk,
+        "date": (TODAY() - timedelta(days=1)).isoformat(),
+        "setting": "online",
         "note": "Talked about the move.",
         **{f"score_{key}": "4" for key in KEYS},
         **{f"note_{key}": "" for key in KEYS},

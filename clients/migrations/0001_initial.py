@@ -6,109 +6,233 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('factors', '0002_seed_factors'),
+        ("factors", "0002_seed_factors"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(help_text='A pseudonymous label or initials, e.g. “J.M.” or “Client 14”. No full names.', max_length=40)),
-                ('intake_date', models.DateField()),
-                ('status', models.CharField(choices=[('active', 'Active'), ('discharged', 'Discharged')], default='active', max_length=12)),
-                ('attachment_style', models.CharField(choices=[('unknown', 'Not yet known'), ('secure', 'Secure'), ('anxious', 'Anxious'), ('avoidant', 'Avoidant'), ('disorganised', 'Disorganised')], default='unknown', max_length=12)),
-                ('usual_setting', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('both', 'Both')], default='in_person', max_length=12)),
-                ('fee_arrangement', models.CharField(choices=[('standard', 'Standard fee'), ('sliding_scale', 'Sliding scale'), ('pro_bono', 'Pro bono'), ('insurance', 'Insurance')], default='standard', max_length=16)),
-                ('culture_notes', models.TextField(blank=True, help_text='Optional: faith, cultural or identity considerations that shape the work.', max_length=1000, verbose_name='faith and culture')),
-                ('support_notes', models.TextField(blank=True, help_text='Optional: family, friends, partner or community around the client.', max_length=1000, verbose_name='support system')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="A pseudonymous label or initials, e.g. “J.M.” or “Client 14”. No full names.",
+                        max_length=40,
+                    ),
+                ),
+                ("intake_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("discharged", "Discharged")], default="active", max_length=12
+                    ),
+                ),
+                (
+                    "attachment_style",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Not yet known"),
+                            ("secure", "Secure"),
+                            ("anxious", "Anxious"),
+                            ("avoidant", "Avoidant"),
+                            ("disorganised", "Disorganised"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "usual_setting",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("online", "Online"), ("both", "Both")],
+                        default="in_person",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "fee_arrangement",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard fee"),
+                            ("sliding_scale", "Sliding scale"),
+                            ("pro_bono", "Pro bono"),
+                            ("insurance", "Insurance"),
+                        ],
+                        default="standard",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "culture_notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Optional: faith, cultural or identity considerations that shape the work.",
+                        max_length=1000,
+                        verbose_name="faith and culture",
+                    ),
+                ),
+                (
+                    "support_notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Optional: family, friends, partner or community around the client.",
+                        max_length=1000,
+                        verbose_name="support system",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="clients", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['label'],
+                "ordering": ["label"],
             },
         ),
         migrations.CreateModel(
-            name='TherapySession',
+            name="TherapySession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('setting', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('phone', 'Phone')], default='in_person', max_length=12)),
-                ('note', models.TextField(blank=True, max_length=2000, verbose_name='session note')),
-                ('therapist_score', models.FloatField(editable=False, null=True)),
-                ('client_score', models.FloatField(editable=False, null=True)),
-                ('contextual_score', models.FloatField(editable=False, null=True)),
-                ('overall_score', models.FloatField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='clients.client')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("online", "Online"), ("phone", "Phone")],
+                        default="in_person",
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000, verbose_name="session note")),
+                ("therapist_score", models.FloatField(editable=False, null=True)),
+                ("client_score", models.FloatField(editable=False, null=True)),
+                ("contextual_score", models.FloatField(editable=False, null=True)),
+                ("overall_score", models.FloatField(editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sessions", to="clients.client"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'pk'],
+                "ordering": ["date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('factor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='factors.factor')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='clients.therapysession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "factor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="ratings", to="factors.factor"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ratings", to="clients.therapysession"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['factor__order'],
+                "ordering": ["factor__order"],
             },
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(fields=('clinician', 'label'), name='client_label_unique_per_clinician'),
+            model_name="client",
+            constraint=models.UniqueConstraint(fields=("clinician", "label"), name="client_label_unique_per_clinician"),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'discharged'])), name='client_status_valid'),
+            model_name="client",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "discharged"])), name="client_status_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='therapysession',
-            index=models.Index(fields=['client', '-date'], name='session_client_recent'),
+            model_name="therapysession",
+            index=models.Index(fields=["client", "-date"], name="session_client_recent"),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.UniqueConstraint(fields=('client', 'date', 'setting'), name='session_unique_client_date_setting'),
+            model_name="therapysession",
+            constraint=models.UniqueConstraint(
+                fields=("client", "date", "setting"), name="session_unique_client_date_setting"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.CheckConstraint(condition=models.Q(('setting__in', ['in_person', 'online', 'phone'])), name='session_setting_valid'),
+            model_name="therapysession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("setting__in", ["in_person", "online", "phone"])), name="session_setting_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.CheckConstraint(condition=models.Q(('therapist_score__isnull', True), models.Q(('therapist_score__gte', 0), ('therapist_score__lte', 100)), _connector='OR'), name='session_therapist_score_0_100'),
+            model_name="therapysession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("therapist_score__isnull", True),
+                    models.Q(("therapist_score__gte", 0), ("therapist_score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="session_therapist_score_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.CheckConstraint(condition=models.Q(('client_score__isnull', True), models.Q(('client_score__gte', 0), ('client_score__lte', 100)), _connector='OR'), name='session_client_score_0_100'),
+            model_name="therapysession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("client_score__isnull", True),
+                    models.Q(("client_score__gte", 0), ("client_score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="session_client_score_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.CheckConstraint(condition=models.Q(('contextual_score__isnull', True), models.Q(('contextual_score__gte', 0), ('contextual_score__lte', 100)), _connector='OR'), name='session_contextual_score_0_100'),
+            model_name="therapysession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("contextual_score__isnull", True),
+                    models.Q(("contextual_score__gte", 0), ("contextual_score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="session_contextual_score_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapysession',
-            constraint=models.CheckConstraint(condition=models.Q(('overall_score__isnull', True), models.Q(('overall_score__gte', 0), ('overall_score__lte', 100)), _connector='OR'), name='session_overall_score_0_100'),
+            model_name="therapysession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("overall_score__isnull", True),
+                    models.Q(("overall_score__gte", 0), ("overall_score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="session_overall_score_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.UniqueConstraint(fields=('session', 'factor'), name='rating_unique_session_factor'),
+            model_name="rating",
+            constraint=models.UniqueConstraint(fields=("session", "factor"), name="rating_unique_session_factor"),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 1), ('score__lte', 5)), _connector='OR'), name='rating_score_1_5'),
+            model_name="rating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True), models.Q(("score__gte", 1), ("score__lte", 5)), _connector="OR"
+                ),
+                name="rating_score_1_5",
+            ),
         ),
     ]

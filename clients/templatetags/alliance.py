@@ -19,19 +19,23 @@ def sparkline(sessions, label=""):
         return ""
     step = (SPARK_WIDTH - 2 * SPARK_PAD) / (len(values) - 1)
     usable = SPARK_HEIGHT - 2 * SPARK_PAD
-    points = [
-        (SPARK_PAD + i * step, SPARK_PAD + usable * (1 - v / 100)) for i, v in enumerate(values)
-    ]
+    points = [(SPARK_PAD + i * step, SPARK_PAD + usable * (1 - v / 100)) for i, v in enumerate(values)]
     last_x, last_y = points[-1]
     return format_html(
         '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
         '<line x1="0" x2="{}" y1="{}" y2="{}" class="sparkline-mid"/>'
         '<polyline points="{}"/><circle cx="{}" cy="{}" r="2"/></svg>',
-        SPARK_WIDTH, SPARK_HEIGHT, SPARK_WIDTH, SPARK_HEIGHT,
+        SPARK_WIDTH,
+        SPARK_HEIGHT,
+        SPARK_WIDTH,
+        SPARK_HEIGHT,
         label or f"Trend of the last {len(values)} sessions",
-        SPARK_WIDTH, SPARK_HEIGHT / 2, SPARK_HEIGHT / 2,
+        SPARK_WIDTH,
+        SPARK_HEIGHT / 2,
+        SPARK_HEIGHT / 2,
         format_html_join(" ", "{},{}", ((f"{x:.1f}", f"{y:.1f}") for x, y in points)),
-        f"{last_x:.1f}", f"{last_y:.1f}",
+        f"{last_x:.1f}",
+        f"{last_y:.1f}",
     )
 
 

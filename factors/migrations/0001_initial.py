@@ -4,31 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Factor',
+            name="Factor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(editable=False, max_length=40, unique=True)),
-                ('domain', models.CharField(choices=[('therapist', 'Therapist'), ('client', 'Client'), ('contextual', 'Context')], editable=False, max_length=20)),
-                ('order', models.PositiveSmallIntegerField(unique=True)),
-                ('name', models.CharField(max_length=60)),
-                ('description', models.CharField(help_text='One line shown under the factor name on the session form.', max_length=200)),
-                ('label_1', models.CharField(max_length=40, verbose_name='label for 1')),
-                ('label_2', models.CharField(max_length=40, verbose_name='label for 2')),
-                ('label_3', models.CharField(max_length=40, verbose_name='label for 3')),
-                ('label_4', models.CharField(max_length=40, verbose_name='label for 4')),
-                ('label_5', models.CharField(max_length=40, verbose_name='label for 5')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.SlugField(editable=False, max_length=40, unique=True)),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[("therapist", "Therapist"), ("client", "Client"), ("contextual", "Context")],
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(unique=True)),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "description",
+                    models.CharField(
+                        help_text="One line shown under the factor name on the session form.", max_length=200
+                    ),
+                ),
+                ("label_1", models.CharField(max_length=40, verbose_name="label for 1")),
+                ("label_2", models.CharField(max_length=40, verbose_name="label for 2")),
+                ("label_3", models.CharField(max_length=40, verbose_name="label for 3")),
+                ("label_4", models.CharField(max_length=40, verbose_name="label for 4")),
+                ("label_5", models.CharField(max_length=40, verbose_name="label for 5")),
             ],
             options={
-                'ordering': ['order'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('domain__in', ['therapist', 'client', 'contextual'])), name='factor_domain_valid')],
+                "ordering": ["order"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("domain__in", ["therapist", "client", "contextual"])),
+                        name="factor_domain_valid",
+                    )
+                ],
             },
         ),
     ]

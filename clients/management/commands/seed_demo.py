@@ -159,8 +159,10 @@ class Command(BaseCommand):
         user, created = get_user_model().objects.get_or_create(
             username=spec.username,
             defaults={
-                "first_name": spec.first_name, "last_name": spec.last_name,
-                "is_staff": spec.staff, "is_superuser": spec.staff,
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "is_staff": spec.staff,
+                "is_superuser": spec.staff,
             },
         )
         if created:
