@@ -128,3 +128,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Flag thresholds (factors.scoring.Thresholds). Changing them re-labels the
+# flags of a client the next time one of their sessions is saved.
+ALLIANCE_FLAGS = {
+    "low_max": env_int("FLAG_LOW_MAX", 2),
+    "persistent_sessions": env_int("FLAG_PERSISTENT_SESSIONS", 3),
+    "rupture_drop": env_int("FLAG_RUPTURE_DROP", 15),
+    "baseline_sessions": 3,
+    "variability_sds": 2,
+    "variability_min_drop": 8,
+    "variability_min_history": 4,
+    "factor_drop": env_int("FLAG_FACTOR_DROP", 2),
+    "repair_margin": 5,
+    "repair_sessions": 3,
+    "stalled_days": env_int("FLAG_STALLED_DAYS", 21),
+}

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from clients.models import Client, TherapySession
-from factors.models import Domain, Factor
+from factors.models import Domain, Factor, Prompt
 
 NOT_ASSESSED = ""
 
@@ -182,3 +182,12 @@ class SessionForm(forms.ModelForm):
         session = super().save(commit=False)
         session.save_with_ratings(self.ratings())
         return session
+
+
+class PromptTrialForm(forms.Form):
+    """Tick (or untick) a focus prompt as the one to try in the next session."""
+
+    prompt = forms.ModelChoiceField(
+        queryset=Prompt.objects.active(), error_messages={"invalid_choice": "That prompt is no longer offered."}
+    )
+    action = forms.ChoiceField(choices=[("try", "Try it"), ("undo", "Undo")])

@@ -5,13 +5,16 @@ the set of clients a user may see, and sessions and ratings derive their
 scope from it. Every view goes through these methods.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.utils import timezone
 
 from factors import scoring
-from factors.models import Factor
+from factors.models import Factor, Prompt
 
 SPARKLINE_SESSIONS = 8
 
@@ -29,13 +32,24 @@ class ClientQuerySet(models.QuerySet):
     def discharged(self):
         return self.filter(status=Client.Status.DISCHARGED)
 
-    def with_summary(self):
-        """Annotate session count, last session date and the latest overall index."""
+    def with_summary(self, today=None):
+        """Annotate session count, last session date, the latest overall index and
+        `attention`: the urgency of the client's most urgent open flag, stalled included."""
         latest = TherapySession.objects.filter(client=OuterRef("pk")).order_by("-date", "-pk")
+        top_flag = Flag.objects.open().filter(client=OuterRef("pk")).order_by("-urgency").values("urgency")[:1]
+        cutoff = (today or timezone.localdate()) - timedelta(days=flag_thresholds().stalled_days - 1)
+        stalled = Q(status=Client.Status.ACTIVE) & (
+            Q(last_session_on__lt=cutoff) | Q(last_session_on__isnull=True, intake_date__lt=cutoff)
+        )
         return self.annotate(
             session_count=Count("sessions"),
             last_session_on=Max("sessions__date"),
             latest_index=Subquery(latest.values("overall_score")[:1]),
+        ).annotate(
+            attention=Greatest(
+                Coalesce(Subquery(top_flag), Value(0)),
+                Case(When(stalled, then=Value(scoring.URGENCY[scoring.STALLED])), default=Value(0)),
+            )
         )
 
     def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
@@ -50,8 +64,14 @@ class ClientQuerySet(models.QuerySet):
         return self.prefetch_related(Prefetch("sessions", queryset=ranked, to_attr="recent_sessions"))
 
     def for_caseload(self, user):
-        """The caseload page's query: the user's clients with their summaries."""
-        return self.for_user(user).with_summary().with_recent_sessions()
+        """The caseload page's query: the user's clients with their summaries,
+        recent sessions (sparkline) and open flags (badges)."""
+        return (
+            self.for_user(user)
+            .with_summary()
+            .with_recent_sessions()
+            .prefetch_related(Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"))
+        )
 
 
 class Client(models.Model):
@@ -113,6 +133,49 @@ class Client(models.Model):
 
     def __str__(self):
         return self.label
+
+    def points(self) -> list[scoring.Point]:
+        """This client's sessions as the scoring module's series (two queries)."""
+        ratings: dict[int, dict[str, int | None]] = {}
+        for session_id, key, score in Rating.objects.filter(session__client=self).values_list(
+            "session_id", "factor__key", "score"
+        ):
+            ratings.setdefault(session_id, {})[key] = score
+        rows = self.sessions.order_by("date", "pk").values_list(
+            "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
+        )
+        return [
+            scoring.Point(
+                id=pk,
+                date=date,
+                overall=overall,
+                setting=setting,
+                ratings=ratings.get(pk, {}),
+                domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
+            )
+            for pk, date, overall, setting, *domain_scores in rows
+        ]
+
+    def refresh_flags(self):
+        """Recompute this client's stored flags from their whole series.
+
+        Called whenever a session is saved, inside its transaction, so a
+        back-dated or edited session re-labels everything after it.
+        """
+        names = dict(Factor.objects.values_list("key", "name"))
+        found = scoring.evaluate(self.points(), flag_thresholds(), names)
+        self.flags.all().delete()
+        Flag.objects.bulk_create(Flag.from_scoring(self, f) for f in found)
+
+    def stalled_flag(self, last_session_on, today=None):
+        """The time-derived "stalled" flag (never stored), or None."""
+        if self.status != self.Status.ACTIVE:
+            return None
+        return scoring.stalled_flag(last_session_on, self.intake_date, today or timezone.localdate(), flag_thresholds())
+
+
+def flag_thresholds() -> scoring.Thresholds:
+    return scoring.Thresholds(**settings.ALLIANCE_FLAGS)
 
 
 class TherapySessionQuerySet(models.QuerySet):
@@ -190,6 +253,7 @@ class TherapySession(models.Model):
             domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
         self.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
         self.save(update_fields=["therapist_score", "client_score", "contextual_score", "overall_score"])
+        self.client.refresh_flags()
 
     def set_scores(self, scores: scoring.SessionScores):
         self.therapist_score = scores.therapist
@@ -224,3 +288,97 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.factor}: {self.score if self.score is not None else 'not assessed'}"
+
+
+class FlagQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Flag.Status.OPEN)
+
+
+class Flag(models.Model):
+    """A flag derived from a client's sessions by factors.scoring, stored so lists
+    and dashboards can query them. Rebuilt by Client.refresh_flags on every save;
+    "stalled" depends on today's date and is never stored."""
+
+    class Kind(models.TextChoices):
+        RUPTURE = scoring.RUPTURE, "Rupture"
+        PERSISTENT = scoring.PERSISTENT, "Persistent weakness"
+        LOW_FACTOR = scoring.LOW_FACTOR, "Low factor"
+
+    class Status(models.TextChoices):
+        OPEN = scoring.OPEN, "Open"
+        REPAIRED = scoring.REPAIRED, "Repaired"
+        RECOVERED = scoring.RECOVERED, "Recovered"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    since = models.DateField()
+    session_ids = models.JSONField(default=list, help_text="The sessions that raised it, oldest first.")
+    factor_keys = models.JSONField(default=list)
+    detail = models.CharField(max_length=300)
+    urgency = models.PositiveSmallIntegerField()
+    baseline = models.FloatField(null=True)
+    resolved_session = models.ForeignKey(
+        TherapySession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_on = models.DateField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-urgency", "-since", "pk"]
+        indexes = [models.Index(fields=["client", "status"], name="flag_client_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["rupture", "persistent", "low_factor"]), name="flag_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "repaired", "recovered"]), name="flag_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.client}: {self.get_kind_display()} ({self.get_status_display()})"
+
+    @classmethod
+    def from_scoring(cls, client, flag: scoring.Flag):
+        return cls(
+            client=client,
+            kind=flag.kind,
+            status=flag.status,
+            since=flag.since,
+            session_ids=list(flag.session_ids),
+            factor_keys=list(flag.factors),
+            detail=flag.detail[:300],
+            urgency=flag.urgency,
+            baseline=flag.baseline,
+            resolved_session_id=flag.resolved_session_id,
+            resolved_on=flag.resolved_on,
+        )
+
+    @property
+    def factors(self):
+        return tuple(self.factor_keys)
+
+    @property
+    def latest_session_id(self):
+        return self.session_ids[-1] if self.session_ids else None
+
+
+class PromptTrial(models.Model):
+    """A prompt the clinician chose to try after a session; its factor's later
+    ratings tell whether it helped (factors.scoring.trial_outcome)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="prompt_trials")
+    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="trials")
+    after_session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="prompt_trials")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-after_session__date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "prompt", "after_session"], name="trial_unique_per_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.client}: {self.prompt}"

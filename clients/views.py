@@ -11,12 +11,15 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clients.forms import ClientForm, SessionForm
-from clients.models import Client, Rating, TherapySession
+from clients import insights
+from clients.forms import ClientForm, PromptTrialForm, SessionForm
+from clients.models import Client, PromptTrial, Rating, TherapySession
+from factors import scoring
 from factors.models import Domain, Factor
 
 CASELOAD_PAGE_SIZE = 25
@@ -32,6 +35,8 @@ CASELOAD_SORTS = {
     "-sessions": [F("session_count").desc(), "label"],
     "index": [F("latest_index").asc(nulls_last=True), "label"],
     "-index": [F("latest_index").desc(nulls_last=True), "label"],
+    "flags": [F("attention").asc(), "label"],
+    "-flags": [F("attention").desc(), "label"],
 }
 DEFAULT_SORT = "label"
 
@@ -67,6 +72,9 @@ def caseload(request):
     if query:
         clients = clients.filter(label__icontains=query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    for client in page.object_list:
+        stalled = client.stalled_flag(client.last_session_on)
+        client.flag_list = scoring.by_urgency([*client.open_flags, *([stalled] if stalled else [])])
     return render(
         request,
         "clients/caseload.html",
@@ -74,6 +82,7 @@ def caseload(request):
             "page": page,
             "page_query": urlencode({"status": status, "q": query, "sort": sort}) + "&",
             "columns": _sort_columns(sort, status, query),
+            "factor_names": dict(Factor.objects.values_list("key", "name")),
             "status": status,
             "status_label": STATUS_FILTERS[status],
             "status_filters": STATUS_FILTERS,
@@ -92,6 +101,7 @@ def _sort_columns(sort, status, query):
         ("last", "Last session", ""),
         ("sessions", "Sessions", "num"),
         ("index", "Latest index", "num"),
+        ("flags", "Flags", ""),
     ]:
         aria_sort = {key: "ascending", f"-{key}": "descending"}.get(sort, "")
         next_sort = f"-{key}" if sort == key else key
@@ -136,6 +146,7 @@ def client_detail(request, pk):
     )
     page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     chronological = list(reversed(page.object_list))
+    insight = insights.for_client(client, factors)
     return render(
         request,
         "clients/client_detail.html",
@@ -144,6 +155,9 @@ def client_detail(request, pk):
             "page": page,
             "sessions": chronological,
             "grid": _rating_grid(chronological, factors),
+            "insight": insight,
+            "chart": insights.chart_data(insight),
+            "setting_names": dict(TherapySession.Setting.choices),
         },
     )
 
@@ -190,14 +204,16 @@ def session_create(request):
     if request.method == "POST" and form.is_valid():
         session = _save_session(request, form)
         if session:
-            return redirect("client_detail", pk=session.client_id)
+            return redirect("session_detail", pk=session.pk)
     return _session_form_page(request, form, form.session_client if form.is_bound else preselected)
 
 
 @require_GET
 def session_detail(request, pk):
     session = _get_session_for_user(request.user, pk)
+    factors = list(Factor.objects.in_form_order())
     ratings = session.ratings.select_related("factor").order_by("factor__order")
+    insight = insights.for_client(session.client, factors)
     return render(
         request,
         "clients/session_detail.html",
@@ -211,8 +227,42 @@ def session_detail(request, pk):
                 ("Context", session.contextual_score),
             ],
             "domains": [(label, [r for r in ratings if r.factor.domain == value]) for value, label in Domain.choices],
+            "insight": insight,
+            "changes": insights.session_changes(insight.points, session.pk, insight.factor_names),
+            "raised": [f for f in insight.flags if session.pk in getattr(f, "session_ids", ())],
         },
     )
+
+
+@require_POST
+def prompt_trial(request, pk):
+    """Mark a focus prompt as the one to try next (or take that back)."""
+    client = _get_client_for_user(request.user, pk)
+    latest = client.sessions.order_by("-date", "-pk").first()
+    form = PromptTrialForm(request.POST)
+    if latest is None:
+        messages.error(request, "Log a session first: a prompt is tried after a session.")
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        prompt = form.cleaned_data["prompt"]
+        trials = PromptTrial.objects.filter(client=client, prompt=prompt, after_session=latest)
+        if form.cleaned_data["action"] == "try":
+            PromptTrial.objects.get_or_create(
+                client=client, prompt=prompt, after_session=latest, defaults={"chosen_by": request.user}
+            )
+            messages.success(
+                request,
+                f"Noted: you will try this for {prompt.factor.name.lower()}. The client page will show "
+                "whether it rose, held or fell over the next sessions.",
+            )
+        else:
+            trials.delete()
+            messages.info(request, "Taken off your plan for the next session.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("client_detail", args=[client.pk])
+    return redirect(f"{next_url.split('#')[0]}#focus")
 
 
 @require_http_methods(["GET", "POST"])

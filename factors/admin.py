@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from factors.models import Factor
+from factors.models import Factor, Prompt
 
 
 @admin.register(Factor)
@@ -29,3 +29,15 @@ class FactorAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = ["factor", "applies_to", "text", "order", "active"]
+    list_filter = ["applies_to", "active", "factor__domain", "factor"]
+    list_editable = ["active"]
+    search_fields = ["text"]
+    list_select_related = ["factor"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: tried prompts keep their history

@@ -49,3 +49,41 @@ class Factor(models.Model):
     def scale_labels(self) -> list[tuple[int, str]]:
         """[(1, label), ..., (5, label)] for the radio row on the session form."""
         return [(value, getattr(self, f"label_{value}")) for value in self.SCALE]
+
+
+class PromptQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Prompt(models.Model):
+    """A concrete thing to try in the next session, for one factor and one kind of flag.
+
+    Seeded by a data migration from the article's examples; edited in the admin.
+    """
+
+    class AppliesTo(models.TextChoices):
+        LOW_FACTOR = "low_factor", "Low factor"
+        PERSISTENT = "persistent", "Persistent weakness"
+        RUPTURE = "rupture", "Rupture"
+        STALLED = "stalled", "Stalled"
+
+    factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="prompts")
+    applies_to = models.CharField(max_length=12, choices=AppliesTo.choices)
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first among the same factor and kind.")
+    active = models.BooleanField(default=True, help_text="Untick to stop suggesting it (kept for history).")
+
+    objects = PromptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["factor__order", "applies_to", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(applies_to__in=["low_factor", "persistent", "rupture", "stalled"]),
+                name="prompt_applies_to_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.factor.name} ({self.get_applies_to_display()}): {self.text[:60]}"

@@ -11,16 +11,18 @@ from django.urls import URLPattern, get_resolver, reverse
 from clients import urls as client_urls
 from tests.factories import ClientFactory, TherapySessionFactory
 
-# name -> (which object fills <pk>, status for the owner's GET, whether it takes POST)
+# name -> (which object fills <pk>, the methods it answers, status of the owner's GET)
+GET, POST, BOTH = {"get"}, {"post"}, {"get", "post"}
 EXPECTED = {
-    "home": (None, 302, False),
-    "caseload": (None, 200, False),
-    "client_create": (None, 200, True),
-    "client_detail": ("client", 200, False),
-    "client_edit": ("client", 200, True),
-    "session_create": (None, 200, True),
-    "session_detail": ("session", 200, False),
-    "session_edit": ("session", 200, True),
+    "home": (None, GET, 302),
+    "caseload": (None, GET, 200),
+    "client_create": (None, BOTH, 200),
+    "client_detail": ("client", GET, 200),
+    "client_edit": ("client", BOTH, 200),
+    "prompt_trial": ("client", POST, 405),
+    "session_create": (None, BOTH, 200),
+    "session_detail": ("session", GET, 200),
+    "session_edit": ("session", BOTH, 200),
 }
 APP_URL_NAMES = [p.name for p in client_urls.urlpatterns if isinstance(p, URLPattern)]
 
@@ -64,10 +66,10 @@ def test_anonymous_users_are_sent_to_login_and_see_nothing(client, records, name
 
 @pytest.mark.parametrize("name", APP_URL_NAMES)
 def test_the_owner_reaches_every_page(owner_client, records, name):
-    assert owner_client.get(url_for(name, records, "owner")).status_code == EXPECTED[name][1]
+    assert owner_client.get(url_for(name, records, "owner")).status_code == EXPECTED[name][2]
 
 
-@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if not EXPECTED[n][2]])
+@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if "post" not in EXPECTED[n][1]])
 def test_read_only_pages_refuse_post_even_for_the_owner(owner_client, records, name):
     assert owner_client.post(url_for(name, records, "owner")).status_code == 405
 
@@ -76,26 +78,30 @@ def test_read_only_pages_refuse_post_even_for_the_owner(owner_client, records, n
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_clinicians_record_answers_404_and_reveals_nothing(owner_client, records, name, method):
     response = getattr(owner_client, method)(url_for(name, records, "colleague"))
-    # A read-only page refuses POST with 405 whoever's record it is, so that reveals nothing either.
-    assert response.status_code == (404 if method == "get" or EXPECTED[name][2] else 405)
+    # A method the URL does not answer is refused with 405 whoever's record it is: that reveals nothing either.
+    assert response.status_code == (404 if method in EXPECTED[name][1] else 405)
     assert b"Colleague-only" not in response.content
     assert b"secret" not in response.content
 
 
 @pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if EXPECTED[n][0]])
-def test_a_deactivated_owner_is_logged_out_of_their_own_records(client, owner, records, name):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_deactivated_owner_is_logged_out_of_their_own_records(client, owner, records, name, method):
     client.force_login(owner)
     owner.is_active = False
     owner.save()
-    response = client.get(url_for(name, records, "owner"))
+    response = getattr(client, method)(url_for(name, records, "owner"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if EXPECTED[n][0]])
-def test_a_superuser_sees_no_client_records_in_the_app(client, admin_user, records, name):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_superuser_sees_no_client_records_in_the_app(client, admin_user, records, name, method):
     client.force_login(admin_user)
-    assert client.get(url_for(name, records, "owner")).status_code == 404
+    response = getattr(client, method)(url_for(name, records, "owner"))
+    assert response.status_code == (404 if method in EXPECTED[name][1] else 405)
+    assert b"secret" not in response.content
 
 
 def test_lists_never_show_another_clinicians_clients(owner_client, records):

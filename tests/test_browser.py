@@ -43,11 +43,20 @@ def test_a_clinician_logs_in_adds_a_client_logs_a_session_and_sees_it(live_serve
     page.get_by_role("button", name="Save session").click()
 
     expect(page.get_by_text(re.compile(r"T\.W\.: session of .* saved\."))).to_be_visible()
+    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(page.get_by_text("This is the first session logged for T.W.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Focus for the next session")).to_be_visible()
+    expect(page.locator("#focus").get_by_text("Low: Openness").first).to_be_visible()
+    screenshot("03-after-saving")
+
+    page.get_by_label("breadcrumb").get_by_role("link", name="T.W.").click()
     grid = page.locator("table.ratings-grid")
     expect(grid.get_by_role("row", name=re.compile("^Communication"))).to_contain_text("5")
     expect(grid.get_by_role("row", name=re.compile("^Openness"))).to_contain_text("2")
     expect(grid.get_by_role("row", name=re.compile("^Stigma"))).to_contain_text("not assessed")
-    screenshot("03-client-page")
+    chart_lines = page.evaluate("() => Chart.getChart('trend-chart').data.datasets.length")
+    assert chart_lines == 6  # overall, three domains, rupture and repair markers
+    screenshot("04-client-page")
 
     session = TherapySession.objects.get()
     ratings = {r.factor.key: r.score for r in session.ratings.select_related("factor")}

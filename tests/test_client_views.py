@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, PromptTrial
+from factors.models import Prompt
 from tests.factories import ClientFactory, TherapySessionFactory
 
 TODAY = timezone.localdate
@@ -149,7 +150,17 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     owner_client, their_client, count, django_assert_num_queries
 ):
     for days in range(count):
-        TherapySessionFactory(client=their_client, date=TODAY() - timedelta(days=days))
-    # 1 session, 2 user, 3 client, 4 factors, 5 session count, 6 sessions of the page, 7 their ratings
-    with django_assert_num_queries(7):
-        owner_client.get(reverse("client_detail", args=[their_client.pk]))
+        TherapySessionFactory(client=their_client, date=TODAY() - timedelta(days=days), default_score=2)
+    PromptTrial.objects.create(
+        client=their_client,
+        prompt=Prompt.objects.first(),
+        after_session=their_client.sessions.first(),
+        chosen_by=their_client.clinician,
+    )
+    # 1 session, 2 user, 3 client, 4 factors, 5 session count, 6 sessions of the page, 7 their ratings,
+    # 8-9 the whole series (sessions, ratings) for chart and rules, 10 stored flags, 11 tried prompts,
+    # 12 prompts for the open flags
+    with django_assert_num_queries(12):
+        response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
+    assert len(response.context["insight"].flags) == 12  # every factor persistently weak
+    assert len(response.context["chart"]["labels"]) == count

@@ -46,7 +46,7 @@ def test_a_clinician_logs_a_session_with_twelve_ratings_and_sees_it_on_the_clien
     response = owner_client.post(CREATE, data)
     session = TherapySession.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("client_detail", args=[their_client.pk])
+    assert response["Location"] == reverse("session_detail", args=[session.pk])
     assert (session.client, session.setting, session.note) == (their_client, "online", "Talked about the move.")
     ratings = {r.factor.key: (r.score, r.note) for r in session.ratings.select_related("factor")}
     assert len(ratings) == 12
@@ -54,8 +54,8 @@ def test_a_clinician_logs_a_session_with_twelve_ratings_and_sees_it_on_the_clien
     assert ratings["support"] == (2, "Partner dismissive.")
     assert session.contextual_score == pytest.approx(58.3)  # (4+4+2)/3
     assert session.overall_score == pytest.approx(70.5)  # (9*4+2)/11
-    page = owner_client.get(response["Location"]).content.decode()
-    assert "J.M.: session of" in page
+    assert "J.M.: session of" in owner_client.get(response["Location"]).content.decode()
+    page = owner_client.get(reverse("client_detail", args=[their_client.pk])).content.decode()
     assert ">71<" in page
 
 

@@ -56,3 +56,43 @@ def days_ago(day):
     if days == 1:
         return "yesterday"
     return f"{days} days ago"
+
+
+FLAG_STYLES = {
+    # kind: (word, symbol, css) - one colour per severity, always with a word too.
+    "rupture": ("Rupture", "▼", "flag-rupture"),
+    "persistent": ("Persistent", "■", "flag-persistent"),
+    "low_factor": ("Low", "●", "flag-low"),
+    "stalled": ("Stalled", "◷", "flag-stalled"),
+}
+
+
+@register.simple_tag
+def flag_badge(flag, names=None):
+    """A flag as a badge: symbol, word and (for factor flags) the factor's name."""
+    word, symbol, css = FLAG_STYLES[flag.kind]
+    if getattr(flag, "status", "open") != "open":
+        word, symbol, css = flag.status.capitalize(), "✓", "flag-resolved"
+    factors = [names.get(k, k) for k in flag.factors] if names and flag.kind in ("low_factor", "persistent") else []
+    text = f"{word}: {', '.join(factors)}" if factors else word
+    return format_html(
+        '<span class="badge flag {}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
+        css,
+        flag.detail,
+        symbol,
+        text,
+    )
+
+
+@register.filter
+def signed(value):
+    """+12 / −5 / 0 for a change in index points."""
+    if value is None:
+        return "\u2013"
+    rounded = int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return f"+{rounded}" if rounded > 0 else ("\u2212" + str(-rounded) if rounded < 0 else "0")
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key)

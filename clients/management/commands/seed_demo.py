@@ -137,7 +137,7 @@ class Command(BaseCommand):
                     )
                     ratings = {}
                     for f in factors:
-                        level = base[f.key] + offset(trajectory, f.key, f.domain, i, n) + rng.gauss(0, 0.35)
+                        level = base[f.key] + offset(trajectory, f.key, f.domain, i, n) + rng.gauss(0, 0.3)
                         score = min(5, max(1, round(level)))
                         unsure = 0.3 if i < 2 and f.domain == "client" else 0.06
                         if rng.random() < unsure and f.key != "openness":
