@@ -206,7 +206,7 @@ def test_a_bad_trial_request_saves_nothing_and_says_why(owner_client, flagged, d
     response = owner_client.post(trial_url(flagged), data, follow=True)
     assert response.status_code == 200
     assert not PromptTrial.objects.exists()
-    assert list(response.context["messages"])[0].level_tag == "error"
+    assert next(iter(response.context["messages"])).level_tag == "error"
 
 
 def test_an_inactive_prompt_cannot_be_chosen(owner_client, flagged):

@@ -86,7 +86,7 @@ def flag_badge(flag, names=None):
 
 @register.filter
 def signed(value):
-    """+12 / −5 / 0 for a change in index points."""
+    """+12 / -5 (with a true minus sign) / 0 for a change in index points."""
     if value is None:
         return "\u2013"
     rounded = int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
