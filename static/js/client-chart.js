@@ -17,8 +17,10 @@
     pointRadius: 8,
     pointHoverRadius: 9,
     backgroundColor: colour,
-    borderColor: colour,
+    borderColor: "#fff",
+    borderWidth: 1.5,
     showLine: false,
+    order: 0, // drawn on top of the lines
   });
   const line = (label, values, colour, width) => ({
     type: "line",
@@ -30,6 +32,7 @@
     pointRadius: width > 2 ? 3 : 0,
     spanGaps: true,
     tension: 0.2,
+    order: 1,
   });
   new Chart(canvas, {
     data: {

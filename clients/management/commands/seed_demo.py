@@ -85,7 +85,7 @@ def offset(trajectory, key, domain, i, n):
         k = int(n * 0.55)
         return {k: -2.0, k + 1: -1.0, k + 2: -0.3}.get(i, 0.0) if domain != "contextual" else 0.0
     if trajectory == "recent_rupture":
-        return -2.2 if i == n - 1 and domain != "contextual" else 0.0
+        return -1.7 if i == n - 1 and domain != "contextual" else 0.0
     if trajectory == "contextual_barrier":
         return -2.4 if key in ("socioeconomic", "setting") else 0.0
     if trajectory == "persistent_weakness":
