@@ -29,6 +29,7 @@ def test_a_clinician_logs_in_adds_a_client_logs_a_session_and_sees_it(live_serve
     expect(page.get_by_text("Client T.W. added")).to_be_visible()
 
     page.get_by_role("link", name="Log the first session").click()
+    page.wait_for_load_state("load")  # the keyboard handler is attached by a script at the end of the page
     expect(page.locator("#id_client")).to_have_value(re.compile(r"\d+"))
     # Rate with the keyboard: focus a factor's row, type the digit.
     page.get_by_role("radiogroup", name="Communication").get_by_role("radio").first.focus()
