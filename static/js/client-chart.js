@@ -51,7 +51,15 @@
       animation: false,
       interaction: { mode: "nearest", intersect: false },
       scales: { y: { min: 0, max: 100, ticks: { stepSize: 25 } } },
-      plugins: { legend: { labels: { boxWidth: 12 } } },
+      plugins: {
+        legend: {
+          labels: {
+            boxWidth: 12,
+            sort: (a, b) => a.datasetIndex - b.datasetIndex,
+            filter: (item, chart) => chart.datasets[item.datasetIndex].data.length > 0,
+          },
+        },
+      },
     },
   });
 })();
