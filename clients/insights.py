@@ -45,6 +45,10 @@ class Insight:
     def latest_session_id(self):
         return self.points[-1].id if self.points else None
 
+    @property
+    def session_dates(self):
+        return {p.id: p.date for p in self.points}
+
 
 def for_client(client: Client, factors: list[Factor]) -> Insight:
     """Everything the client page shows about the alliance (five queries)."""
