@@ -100,7 +100,8 @@ def test_the_client_page_shows_flags_and_at_most_five_prompts_most_urgent_first(
     assert focus[0].prompt.applies_to == "rupture"
     assert focus[0].prompt.factor.key == "flexibility"
     latest = their_client.sessions.order_by("date").last()
-    assert reverse("session_detail", args=[latest.pk]) in response.content.decode()  # the session that raised it
+    flags_panel = response.content.decode().split('id="flags-title"')[1].split('id="focus-title"')[0]
+    assert reverse("session_detail", args=[latest.pk]) in flags_panel  # the session that raised it
     assert (focus[1].prompt.factor.key, focus[1].prompt.applies_to) == ("stigma", "persistent")  # a 1 before 2s
     html = response.content.decode()
     assert escape(Prompt.objects.get(factor__key="flexibility", applies_to="rupture").text) in html
