@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "factors",
     "clients",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -109,7 +109,7 @@ class SessionForm(forms.ModelForm):
             # A logged session stays with its client.
             del self.fields["client"]
         else:
-            self.fields["client"].queryset = Client.objects.for_user(user).active()
+            self.fields["client"].queryset = Client.objects.editable_by(user).active()
             self.fields["date"].initial = timezone.localdate()
         self.fields["date"].error_messages["required"] = "Enter the date of the session."
         existing = {r.factor_id: r for r in self.instance.ratings.all()} if self.instance.pk else {}

@@ -5,13 +5,15 @@ a client's series, stored flags, prompts and tried prompts with a fixed
 number of queries, and shapes them for the client and session pages.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Avg, Count, Q
+from django.utils.formats import date_format
 
-from clients.models import Client, Flag, PromptTrial
+from clients.models import Client, Flag, PromptTrial, Rating
 from factors import scoring
-from factors.models import Factor, Prompt
+from factors.models import Domain, Factor, Prompt
 
 FOCUS_LIMIT = 5
 
@@ -49,6 +51,9 @@ class Insight:
     def session_dates(self):
         return {p.id: p.date for p in self.points}
 
+    def label(self, flag):
+        return flag_label(flag, self.factor_names)
+
 
 def for_client(client: Client, factors: list[Factor]) -> Insight:
     """Everything the client page shows about the alliance (five queries)."""
@@ -67,6 +72,23 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
     insight.focus = focus_prompts(flags, _prompts_for(flags), trials, insight.latest_session_id)  # 1
     insight.trials = [_trial_result(t, points) for t in trials]
     return insight
+
+
+def attach_flags(clients, today=None):
+    """Give each client (from a query with open_flags prefetched and
+    last_session_on annotated) a `flag_list`: stored and stalled, most urgent first."""
+    clients = list(clients)
+    for client in clients:
+        stalled = client.stalled_flag(client.last_session_on, today)
+        client.flag_list = scoring.by_urgency([*client.open_flags, *([stalled] if stalled else [])])
+    return clients
+
+
+def flag_label(flag, names):
+    """How a flag reads in a list: "Persistent weakness: Openness, since 3 Mar 2026"."""
+    kind = scoring.KIND_LABELS[flag.kind]
+    factors = ", ".join(names.get(k, k) for k in flag.factors) if flag.kind != scoring.STALLED else ""
+    return f"{kind}{': ' + factors if factors else ''}, since {date_format(flag.since)}"
 
 
 def _prompts_for(flags):
@@ -167,3 +189,42 @@ def session_changes(points, session_id, factor_names):
         "up": [m for m in moves if m[2] > m[1]],
         "down": [m for m in moves if m[2] < m[1]],
     }
+
+
+@dataclass
+class FactorMap:
+    """Factors down, columns across (clinicians or clients); each cell the mean
+    of the latest ratings, with how many ratings it rests on."""
+
+    columns: list
+    rows: list  # [(domain label, [(factor, [cell or None per column])])]
+
+
+@dataclass
+class Cell:
+    mean: float
+    count: int
+
+    @property
+    def band(self):
+        return max(1, min(5, round(self.mean)))
+
+
+def factor_map(clients, columns, by):
+    """Heat map of the ratings in each client's latest session, one column per
+    clinician (by="clinician") or per client (by="client"); one query."""
+    group = {"clinician": "session__client__clinician_id", "client": "session__client_id"}[by]
+    latest_sessions = [c.latest_session_id for c in clients if c.latest_session_id]
+    cells = defaultdict(dict)
+    for r in (
+        Rating.objects.filter(session_id__in=latest_sessions, score__isnull=False)
+        .values(group, "factor_id")
+        .annotate(mean=Avg("score"), n=Count("pk"))
+    ):
+        cells[r["factor_id"]][r[group]] = Cell(mean=round(r["mean"], 1), count=r["n"])
+    factors = list(Factor.objects.in_form_order())
+    rows = [
+        (label, [(f, [cells[f.pk].get(col.pk) for col in columns]) for f in factors if f.domain == value])
+        for value, label in Domain.choices
+    ]
+    return FactorMap(columns=columns, rows=rows)

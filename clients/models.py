@@ -9,22 +9,42 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from factors import scoring
 from factors.models import Factor, Prompt
+from supervision.models import ReviewNote
 
 SPARKLINE_SESSIONS = 8
 
 
 class ClientQuerySet(models.QuerySet):
+    # The access rules, in one place. Views fetch through these and answer 404
+    # for anything outside them.
+
     def for_user(self, user):
-        """The clients `user` may see. The single rule for client access."""
+        """The clients `user` may see: their own, and (for a supervisor) those of
+        the clinicians in the teams they supervise, read-only."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        visible = Q(clinician=user)
+        if user.role == user.Role.SUPERVISOR:
+            visible |= Q(clinician__team__supervisor=user)
+        return self.filter(visible)
+
+    def editable_by(self, user):
+        """The clients `user` may change: only their own."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(clinician=user)
+
+    def supervised_by(self, user):
+        """The clients of the clinicians in `user`'s teams (their review notes, their dashboard)."""
+        if not (user.is_authenticated and user.is_active and user.role == user.Role.SUPERVISOR):
+            return self.none()
+        return self.filter(clinician__team__supervisor=user)
 
     def active(self):
         return self.filter(status=Client.Status.ACTIVE)
@@ -33,22 +53,80 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(status=Client.Status.DISCHARGED)
 
     def with_summary(self, today=None):
-        """Annotate session count, last session date, the latest overall index and
-        `attention`: the urgency of the client's most urgent open flag, stalled included."""
+        """Annotate session count, last session date, the latest session and its
+        overall index, and `attention`: the urgency of the client's most urgent
+        open flag, stalled included (0 for none)."""
         latest = TherapySession.objects.filter(client=OuterRef("pk")).order_by("-date", "-pk")
         top_flag = Flag.objects.open().filter(client=OuterRef("pk")).order_by("-urgency").values("urgency")[:1]
-        cutoff = (today or timezone.localdate()) - timedelta(days=flag_thresholds().stalled_days - 1)
-        stalled = Q(status=Client.Status.ACTIVE) & (
-            Q(last_session_on__lt=cutoff) | Q(last_session_on__isnull=True, intake_date__lt=cutoff)
-        )
         return self.annotate(
             session_count=Count("sessions"),
             last_session_on=Max("sessions__date"),
+            latest_session_id=Subquery(latest.values("pk")[:1]),
             latest_index=Subquery(latest.values("overall_score")[:1]),
         ).annotate(
             attention=Greatest(
                 Coalesce(Subquery(top_flag), Value(0)),
-                Case(When(stalled, then=Value(scoring.URGENCY[scoring.STALLED])), default=Value(0)),
+                Case(When(self._stalled(today), then=Value(scoring.URGENCY[scoring.STALLED])), default=Value(0)),
+            )
+        )
+
+    @staticmethod
+    def _stalled(today):
+        """The stalled rule as a condition on with_summary's annotations."""
+        cutoff = (today or timezone.localdate()) - timedelta(days=flag_thresholds().stalled_days - 1)
+        return Q(status=Client.Status.ACTIVE) & (
+            Q(last_session_on__lt=cutoff) | Q(last_session_on__isnull=True, intake_date__lt=cutoff)
+        )
+
+    def flag_queue(self, kind="", domain="", since_from=None, since_to=None, today=None):
+        """Clients with an open flag matching the filters, stalled included, with
+        their summaries. A client matches when one of its open flags matches all
+        the filters (kind, a factor in `domain`, raised between the dates)."""
+        flags = Flag.objects.open().filter(client=OuterRef("pk"))
+        if kind and kind != scoring.STALLED:
+            flags = flags.filter(kind=kind)
+        if domain:
+            flags = flags.filter(domains__contains=domain)
+        if since_from:
+            flags = flags.filter(since__gte=since_from)
+        if since_to:
+            flags = flags.filter(since__lte=since_to)
+        stalled = self._stalled(today)
+        if since_from:
+            stalled &= Q(idle_since__gte=since_from)
+        if since_to:
+            stalled &= Q(idle_since__lte=since_to)
+        if kind == scoring.STALLED:
+            match = stalled if not domain else Q(pk__in=[])
+        elif kind or domain:
+            match = Exists(flags)
+        else:
+            match = Exists(flags) | stalled
+        return (
+            self.with_summary(today)
+            .annotate(idle_since=Coalesce("last_session_on", "intake_date"))
+            .filter(match)
+            .prefetch_related(Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"))
+        )
+
+    def for_dashboard(self, supervisor, today=None):
+        """The team overview's query: the active clients of `supervisor`'s clinicians
+        with their summaries, sessions in the last 30 days, the index they had 30
+        days ago and their number of open stored flags."""
+        today = today or timezone.localdate()
+        month_ago = today - timedelta(days=30)
+        then = TherapySession.objects.filter(client=OuterRef("pk"), date__lte=month_ago).order_by("-date", "-pk")
+        open_flags = (
+            Flag.objects.open().filter(client=OuterRef("pk")).values("client").annotate(n=Count("pk")).values("n")
+        )
+        return (
+            self.supervised_by(supervisor)
+            .active()
+            .with_summary(today)
+            .annotate(
+                sessions_30d=Count("sessions", filter=Q(sessions__date__gt=month_ago)),
+                index_30d_ago=Subquery(then.values("overall_score")[:1]),
+                open_flag_count=Coalesce(Subquery(open_flags), Value(0)),
             )
         )
 
@@ -63,14 +141,24 @@ class ClientQuerySet(models.QuerySet):
         )
         return self.prefetch_related(Prefetch("sessions", queryset=ranked, to_attr="recent_sessions"))
 
-    def for_caseload(self, user):
-        """The caseload page's query: the user's clients with their summaries,
-        recent sessions (sparkline) and open flags (badges)."""
+    def for_caseload(self, user, clinician=None):
+        """The caseload page's query: `clinician`'s clients (default: the user's own)
+        as `user` may see them, with summaries, recent sessions (sparkline) and
+        open flags (badges) and their count of unread review notes."""
+        unread_notes = (
+            ReviewNote.objects.unread()
+            .filter(client=OuterRef("pk"))
+            .values("client")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             self.for_user(user)
+            .filter(clinician=clinician or user)
             .with_summary()
             .with_recent_sessions()
             .prefetch_related(Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"))
+            .annotate(new_notes=Coalesce(Subquery(unread_notes), Value(0)))
         )
 
 
@@ -162,10 +250,12 @@ class Client(models.Model):
         Called whenever a session is saved, inside its transaction, so a
         back-dated or edited session re-labels everything after it.
         """
-        names = dict(Factor.objects.values_list("key", "name"))
+        factors = Factor.objects.values_list("key", "name", "domain")
+        names = {key: name for key, name, _ in factors}
+        domain_of = {key: domain for key, _, domain in factors}
         found = scoring.evaluate(self.points(), flag_thresholds(), names)
         self.flags.all().delete()
-        Flag.objects.bulk_create(Flag.from_scoring(self, f) for f in found)
+        Flag.objects.bulk_create(Flag.from_scoring(self, f, domain_of) for f in found)
 
     def stalled_flag(self, last_session_on, today=None):
         """The time-derived "stalled" flag (never stored), or None."""
@@ -182,6 +272,9 @@ class TherapySessionQuerySet(models.QuerySet):
     def for_user(self, user):
         """Sessions of the clients `user` may see."""
         return self.filter(client__in=Client.objects.for_user(user))
+
+    def editable_by(self, user):
+        return self.filter(client__in=Client.objects.editable_by(user))
 
 
 class TherapySession(models.Model):
@@ -311,11 +404,14 @@ class Flag(models.Model):
         RECOVERED = scoring.RECOVERED, "Recovered"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="flags")
+    key = models.CharField(max_length=80, help_text="Stable across recomputation: kind, main factor, since.")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     since = models.DateField()
     session_ids = models.JSONField(default=list, help_text="The sessions that raised it, oldest first.")
     factor_keys = models.JSONField(default=list)
+    # The domains of factor_keys, space-separated ("client therapist"), for filtering on any database.
+    domains = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=300)
     urgency = models.PositiveSmallIntegerField()
     baseline = models.FloatField(null=True)
@@ -340,9 +436,11 @@ class Flag(models.Model):
         return f"{self.client}: {self.get_kind_display()} ({self.get_status_display()})"
 
     @classmethod
-    def from_scoring(cls, client, flag: scoring.Flag):
+    def from_scoring(cls, client, flag: scoring.Flag, domain_of: dict[str, str]):
         return cls(
             client=client,
+            key=flag.key,
+            domains=" ".join(sorted({domain_of[k] for k in flag.factors if k in domain_of})),
             kind=flag.kind,
             status=flag.status,
             since=flag.since,

@@ -3,7 +3,6 @@ from django.urls import path
 from clients import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("clients/", views.caseload, name="caseload"),
     path("clients/new/", views.client_create, name="client_create"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import F, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -19,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients import insights
 from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
-from factors import scoring
 from factors.models import Domain, Factor
+from supervision.forms import ReviewNoteForm
 
 CASELOAD_PAGE_SIZE = 25
 SESSIONS_PAGE_SIZE = 20
@@ -41,21 +42,30 @@ CASELOAD_SORTS = {
 DEFAULT_SORT = "label"
 
 
-def _get_client_for_user(user, pk):
-    return get_object_or_404(Client.objects.for_user(user), pk=pk)
+def _get_client_for_user(user, pk, edit=False):
+    """The client if `user` may see it (or, with edit=True, change it); else 404."""
+    clients = Client.objects.editable_by(user) if edit else Client.objects.for_user(user)
+    return get_object_or_404(clients.select_related("clinician"), pk=pk)
 
 
-def _get_session_for_user(user, pk):
-    return get_object_or_404(TherapySession.objects.for_user(user).select_related("client"), pk=pk)
+def _get_session_for_user(user, pk, edit=False):
+    sessions = TherapySession.objects.editable_by(user) if edit else TherapySession.objects.for_user(user)
+    return get_object_or_404(sessions.select_related("client__clinician"), pk=pk)
 
 
-@require_GET
-def home(request):
-    return redirect("caseload")
+def _get_clinician_for_user(user, pk):
+    """The user themself, or a clinician in a team they supervise; else 404."""
+    if not pk or str(pk) == str(user.pk):
+        return user
+    if not str(pk).isdecimal():
+        raise Http404("No such clinician.")
+    return get_object_or_404(user.supervisees(), pk=pk)
 
 
 @require_GET
 def caseload(request):
+    """A caseload: the user's own, or (?clinician=) a supervisee's, read-only."""
+    clinician = _get_clinician_for_user(request.user, request.GET.get("clinician"))
     status = request.GET.get("status", "active")
     if status not in STATUS_FILTERS:
         status = "active"
@@ -64,7 +74,7 @@ def caseload(request):
         sort = DEFAULT_SORT
     query = request.GET.get("q", "").strip()[:40]
 
-    clients = Client.objects.for_caseload(request.user)
+    clients = Client.objects.for_caseload(request.user, clinician)
     if status == "active":
         clients = clients.active()
     elif status == "discharged":
@@ -72,28 +82,32 @@ def caseload(request):
     if query:
         clients = clients.filter(label__icontains=query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    for client in page.object_list:
-        stalled = client.stalled_flag(client.last_session_on)
-        client.flag_list = scoring.by_urgency([*client.open_flags, *([stalled] if stalled else [])])
+    rows = insights.attach_flags(page.object_list)
+    own = clinician == request.user
+    params = {"status": status, "q": query, **({} if own else {"clinician": clinician.pk})}
     return render(
         request,
         "clients/caseload.html",
         {
+            "clinician": clinician,
+            "own": own,
             "page": page,
-            "page_query": urlencode({"status": status, "q": query, "sort": sort}) + "&",
-            "columns": _sort_columns(sort, status, query),
+            "rows": rows,
+            "page_query": urlencode({**params, "sort": sort}) + "&",
+            "columns": _sort_columns(sort, params),
             "factor_names": dict(Factor.objects.values_list("key", "name")),
+            "factor_map": insights.factor_map(rows, rows, by="client"),
             "status": status,
             "status_label": STATUS_FILTERS[status],
             "status_filters": STATUS_FILTERS,
             "sort": sort,
             "query": query,
-            "has_any_client": bool(page.object_list) or Client.objects.for_user(request.user).exists(),
+            "has_any_client": bool(rows) or Client.objects.for_caseload(request.user, clinician).exists(),
         },
     )
 
 
-def _sort_columns(sort, status, query):
+def _sort_columns(sort, params):
     """Header links for the caseload table; a second click reverses the order."""
     columns = []
     for key, label, css in [
@@ -110,7 +124,7 @@ def _sort_columns(sort, status, query):
                 "label": label,
                 "css": css,
                 "aria_sort": aria_sort,
-                "query": urlencode({"status": status, "q": query, "sort": next_sort}),
+                "query": urlencode({**params, "sort": next_sort}),
             }
         )
     return columns
@@ -128,7 +142,7 @@ def client_create(request):
 
 @require_http_methods(["GET", "POST"])
 def client_edit(request, pk):
-    client = _get_client_for_user(request.user, pk)
+    client = _get_client_for_user(request.user, pk, edit=True)
     form = ClientForm(request.POST or None, instance=client, clinician=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -147,11 +161,18 @@ def client_detail(request, pk):
     page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     chronological = list(reversed(page.object_list))
     insight = insights.for_client(client, factors)
+    can_review = request.user.is_supervisor and Client.objects.supervised_by(request.user).filter(pk=pk).exists()
+    review_notes = list(client.review_notes.select_related("author"))
     return render(
         request,
         "clients/client_detail.html",
         {
             "client": client,
+            "can_edit": client.clinician_id == request.user.pk,
+            "can_review": can_review,
+            "review_notes": review_notes,
+            "unread_notes": sum(1 for note in review_notes if note.read_at is None),
+            "review_form": ReviewNoteForm(open_flags=insight.flags, label_of=insight.label) if can_review else None,
             "page": page,
             "sessions": chronological,
             "grid": _rating_grid(chronological, factors),
@@ -192,7 +213,7 @@ def session_create(request):
     initial = {}
     client_id = request.GET.get("client", "")
     preselected = (
-        Client.objects.for_user(request.user).active().filter(pk=int(client_id)).first()
+        Client.objects.editable_by(request.user).active().filter(pk=int(client_id)).first()
         if client_id.isdecimal() and len(client_id) < 19
         else None
     )
@@ -228,6 +249,7 @@ def session_detail(request, pk):
             ],
             "domains": [(label, [r for r in ratings if r.factor.domain == value]) for value, label in Domain.choices],
             "insight": insight,
+            "can_edit": session.client.clinician_id == request.user.pk,
             "changes": insights.session_changes(insight.points, session.pk, insight.factor_names),
             "raised": [f for f in insight.flags if session.pk in getattr(f, "session_ids", ())],
         },
@@ -237,7 +259,7 @@ def session_detail(request, pk):
 @require_POST
 def prompt_trial(request, pk):
     """Mark a focus prompt as the one to try next (or take that back)."""
-    client = _get_client_for_user(request.user, pk)
+    client = _get_client_for_user(request.user, pk, edit=True)
     latest = client.sessions.order_by("-date", "-pk").first()
     form = PromptTrialForm(request.POST)
     if latest is None:
@@ -267,7 +289,7 @@ def prompt_trial(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk):
-    session = _get_session_for_user(request.user, pk)
+    session = _get_session_for_user(request.user, pk, edit=True)
     form = SessionForm(
         request.POST or None, instance=session, user=request.user, factors=Factor.objects.in_form_order()
     )

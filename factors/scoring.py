@@ -81,6 +81,7 @@ RUPTURE, PERSISTENT, LOW_FACTOR, STALLED = "rupture", "persistent", "low_factor"
 OPEN, REPAIRED, RECOVERED = "open", "repaired", "recovered"
 # Most urgent first.
 URGENCY = {RUPTURE: 40, PERSISTENT: 30, LOW_FACTOR: 20, STALLED: 10}
+KIND_LABELS = {RUPTURE: "Rupture", PERSISTENT: "Persistent weakness", LOW_FACTOR: "Low factor", STALLED: "Stalled"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,12 @@ class Flag:
     resolved_session_id: int | None = None
     resolved_on: date | None = None
     lowest: int | None = None  # low and persistent flags: the weakest latest rating
+
+    @property
+    def key(self) -> str:
+        """A stable name for this flag, e.g. "low_factor:openness:2026-03-02", so a
+        supervisor's review survives the flags being recomputed."""
+        return ":".join([self.kind, *self.factors[:1], self.since.isoformat()])
 
     @property
     def urgency(self) -> int:

@@ -1,125 +1,164 @@
-"""Access rules for every app URL, built from the URL configuration itself.
+"""The access matrix, built from the URL configuration itself.
 
-A URL added to clients/urls.py without a row in EXPECTED fails this suite.
-The full role matrix (supervisors, administrators) extends this file when
-roles arrive.
+Every URL pattern (the admin aside: it has its own staff check, tested at the
+end) by seven users by GET and POST, with the expected status for each. A URL
+added without a row in EXPECTED fails the suite, and a refused response must
+carry none of the record's content.
 """
 
 import pytest
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clients import urls as client_urls
-from tests.factories import ClientFactory, TherapySessionFactory
+from accounts.models import Team, User
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
-# name -> (which object fills <pk>, the methods it answers, status of the owner's GET)
-GET, POST, BOTH = {"get"}, {"post"}, {"get", "post"}
+ROLES = ["owner", "colleague", "own_supervisor", "other_supervisor", "administrator", "deactivated", "anonymous"]
+LOGGED_OUT = {"deactivated": (302, 302), "anonymous": (302, 302)}
+
+
+def rule(default, **special):
+    """Expected (GET, POST) status per role: `default` for logged-in users unless named."""
+    return {role: special.get(role, LOGGED_OUT.get(role, default)) for role in ROLES}
+
+
+# name -> (object whose pk fills the URL, {role: (GET status, POST status)})
 EXPECTED = {
-    "home": (None, GET, 302),
-    "caseload": (None, GET, 200),
-    "client_create": (None, BOTH, 200),
-    "client_detail": ("client", GET, 200),
-    "client_edit": ("client", BOTH, 200),
-    "prompt_trial": ("client", POST, 405),
-    "session_create": (None, BOTH, 200),
-    "session_detail": ("session", GET, 200),
-    "session_edit": ("session", BOTH, 200),
+    "login": (None, rule((302, 302), deactivated=(200, 200), anonymous=(200, 200))),
+    "logout": (None, rule((405, 302))),
+    "home": (None, rule((200, 405))),
+    "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
+    "caseload": (None, rule((200, 405))),
+    "client_create": (None, rule((200, 200))),
+    "session_create": (None, rule((200, 200))),
+    "client_detail": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
+    "client_edit": ("client", rule((404, 404), owner=(200, 200))),
+    "prompt_trial": ("client", rule((405, 404), owner=(405, 302))),
+    "review_note_create": ("client", rule((404, 404), own_supervisor=(200, 200))),
+    "review_notes_read": ("client", rule((405, 404), owner=(405, 302))),
+    "session_detail": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
+    "session_edit": ("session", rule((404, 404), owner=(200, 200))),
 }
-APP_URL_NAMES = [p.name for p in client_urls.urlpatterns if isinstance(p, URLPattern)]
+
+
+def url_names(patterns, namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace != "admin":
+                yield from url_names(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield p.name
+
+
+ALL_URL_NAMES = sorted(set(url_names(get_resolver().url_patterns)))
+SECRET = "owner-secret-note"
+LABEL = "Owner-only-label"
 
 
 @pytest.fixture
-def records(owner, colleague):
-    mine = TherapySessionFactory(client=ClientFactory(clinician=owner), note="owner's secret note")
-    theirs = TherapySessionFactory(
-        client=ClientFactory(clinician=colleague, label="Colleague-only"), note="colleague's secret note"
-    )
-    return {
-        "owner": {"client": mine.client, "session": mine},
-        "colleague": {"client": theirs.client, "session": theirs},
+def world(db):
+    """Two teams: the owner and a colleague under one supervisor; another team elsewhere."""
+    own_supervisor = UserFactory(username="own_supervisor", role=User.Role.SUPERVISOR)
+    other_supervisor = UserFactory(username="other_supervisor", role=User.Role.SUPERVISOR)
+    team = Team.objects.create(name="Riverside", supervisor=own_supervisor)
+    elsewhere = Team.objects.create(name="Harbour", supervisor=other_supervisor)
+    owner = UserFactory(username="owner", team=team)
+    users = {
+        "owner": owner,
+        "colleague": UserFactory(username="colleague", team=team),
+        "own_supervisor": own_supervisor,
+        "other_supervisor": other_supervisor,
+        "administrator": UserFactory(
+            username="administrator", role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True
+        ),
+        "deactivated": owner,
     }
+    UserFactory(username="elsewhere", team=elsewhere)
+    client = ClientFactory(clinician=owner, label=LABEL)
+    session = TherapySessionFactory(client=client, note=SECRET, ratings={"openness": 1})
+    return {"users": users, "client": client, "session": session}
 
 
-def url_for(name, records, whose):
+def url_for(name, world):
     kind = EXPECTED[name][0]
-    return reverse(name, args=[records[whose][kind].pk]) if kind else reverse(name)
+    return reverse(name, args=[world[kind].pk]) if kind else reverse(name)
 
 
-def test_every_app_url_has_an_access_rule():
-    assert set(APP_URL_NAMES) == set(EXPECTED)
+def test_every_url_has_an_access_rule():
+    assert set(ALL_URL_NAMES) == set(EXPECTED)
 
 
-def test_every_page_but_login_needs_a_login():
-    resolver = get_resolver()
-    names = {p.name for p in resolver.url_patterns if isinstance(p, URLPattern)}
-    assert names == {"login", "logout"}  # the rest are the app's include and the admin
-
-
-@pytest.mark.parametrize("name", APP_URL_NAMES)
+@pytest.mark.parametrize("name", ALL_URL_NAMES)
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_anonymous_users_are_sent_to_login_and_see_nothing(client, records, name, method):
-    url = url_for(name, records, "owner")
-    response = getattr(client, method)(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    assert b"secret" not in response.content
+def test_access_matrix(client, world, name, role, method):
+    if role != "anonymous":
+        user = world["users"][role]
+        client.force_login(user)
+        if role == "deactivated":
+            user.is_active = False
+            user.save()
+    response = getattr(client, method)(url_for(name, world))
+    expected = EXPECTED[name][1][role][0 if method == "get" else 1]
+    assert response.status_code == expected, f"{method.upper()} {name} as {role}"
+    if response.status_code in (302, 403, 404, 405):
+        body = response.content.decode()
+        assert LABEL not in body
+        assert SECRET not in body
+    if response.status_code == 302 and role in LOGGED_OUT and name not in ("login", "logout"):
+        assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", APP_URL_NAMES)
-def test_the_owner_reaches_every_page(owner_client, records, name):
-    assert owner_client.get(url_for(name, records, "owner")).status_code == EXPECTED[name][2]
+@pytest.mark.parametrize("role", ["owner", "colleague", "other_supervisor", "administrator"])
+def test_lists_never_show_a_record_outside_ones_scope(client, world, role):
+    client.force_login(world["users"][role])
+    pages = [reverse("home"), reverse("caseload") + "?status=all", reverse("session_create"), reverse("team_dashboard")]
+    for url in pages:
+        response = client.get(url)
+        if role == "owner" and url != reverse("team_dashboard"):
+            continue  # the owner's own lists show their client
+        assert LABEL not in response.content.decode(), f"{url} as {role}"
 
 
-@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if "post" not in EXPECTED[n][1]])
-def test_read_only_pages_refuse_post_even_for_the_owner(owner_client, records, name):
-    assert owner_client.post(url_for(name, records, "owner")).status_code == 405
+def test_the_own_supervisor_sees_the_client_in_the_team_lists(client, world):
+    client.force_login(world["users"]["own_supervisor"])
+    assert LABEL in client.get(reverse("team_dashboard")).content.decode()
+    owner = world["users"]["owner"]
+    assert LABEL in client.get(reverse("caseload"), {"clinician": owner.pk}).content.decode()
 
 
-@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if EXPECTED[n][0]])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_another_clinicians_record_answers_404_and_reveals_nothing(owner_client, records, name, method):
-    response = getattr(owner_client, method)(url_for(name, records, "colleague"))
-    # A method the URL does not answer is refused with 405 whoever's record it is: that reveals nothing either.
-    assert response.status_code == (404 if method in EXPECTED[name][1] else 405)
-    assert b"Colleague-only" not in response.content
-    assert b"secret" not in response.content
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("own_supervisor", 200), ("other_supervisor", 404), ("colleague", 404), ("administrator", 404)],
+)
+def test_only_the_own_supervisor_opens_a_clinicians_caseload(client, world, role, status):
+    client.force_login(world["users"][role])
+    response = client.get(reverse("caseload"), {"clinician": world["users"]["owner"].pk})
+    assert response.status_code == status
+    if status == 404:
+        assert LABEL not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if EXPECTED[n][0]])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_a_deactivated_owner_is_logged_out_of_their_own_records(client, owner, records, name, method):
-    client.force_login(owner)
-    owner.is_active = False
-    owner.save()
-    response = getattr(client, method)(url_for(name, records, "owner"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1"])
+def test_a_junk_clinician_parameter_answers_404(client, world, value):
+    client.force_login(world["users"]["own_supervisor"])
+    assert client.get(reverse("caseload"), {"clinician": value}).status_code == 404
 
 
-@pytest.mark.parametrize("name", [n for n in APP_URL_NAMES if EXPECTED[n][0]])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_a_superuser_sees_no_client_records_in_the_app(client, admin_user, records, name, method):
-    client.force_login(admin_user)
-    response = getattr(client, method)(url_for(name, records, "owner"))
-    assert response.status_code == (404 if method in EXPECTED[name][1] else 405)
-    assert b"secret" not in response.content
+@pytest.mark.parametrize(("role", "status"), [("administrator", 200), ("owner", 302), ("own_supervisor", 302)])
+def test_only_staff_reach_the_admin(client, world, role, status):
+    client.force_login(world["users"][role])
+    assert client.get(reverse("admin:index")).status_code == status
 
 
-def test_lists_never_show_another_clinicians_clients(owner_client, records):
-    for url in [reverse("caseload") + "?status=all", reverse("session_create")]:
-        assert b"Colleague-only" not in owner_client.get(url).content
-
-
-def test_login_and_logout(client, owner):
-    assert client.get(reverse("login")).status_code == 200
+def test_login_and_logout(client, world):
     response = client.post(reverse("login"), {"username": "owner", "password": "correct horse battery staple"})
     assert response.status_code == 302
     assert client.get(reverse("caseload")).status_code == 200
-    assert client.get(reverse("logout")).status_code == 405  # logging out is a POST
     client.post(reverse("logout"))
     assert client.get(reverse("caseload")).status_code == 302
 
 
-def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, owner):
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, world):
     response = client.post(reverse("login"), {"username": "owner", "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()

@@ -83,7 +83,7 @@ def test_seed_demo_loads_the_demo_set_once_however_often_it_runs():
     call_command("seed_demo", stdout=out)
     assert (Client.objects.count(), TherapySession.objects.count(), Rating.objects.count()) == counts
     assert "0 clients and 0 sessions created" in out.getvalue()
-    assert counts[0] == 30
+    assert counts[0] == 36
     assert counts[2] == counts[1] * 12
     for client in Client.objects.all():
         assert 6 <= client.sessions.count() <= 15, client

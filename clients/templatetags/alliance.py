@@ -96,3 +96,9 @@ def signed(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key)
+
+
+@register.filter
+def add_class(bound_field, css):
+    """Render a form field's widget with extra CSS classes."""
+    return bound_field.as_widget(attrs={"class": css})

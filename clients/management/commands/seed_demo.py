@@ -14,8 +14,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Team
 from clients.models import Client, TherapySession
 from factors.models import Factor
+from supervision.models import ReviewNote
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
 
@@ -26,17 +28,21 @@ class DemoUser:
     first_name: str
     last_name: str
     role: str
+    team: str = ""  # the team the user belongs to (as a clinician)
+    clients: int = 0  # how many of CLIENTS they carry
     staff: bool = False
 
 
+TEAMS = {"Riverside team": "morgan", "Harbour team": "nadia"}  # team -> supervisor
 USERS = [
-    DemoUser("amara", "Amara", "Okafor", "clinician"),
-    DemoUser("ben", "Ben", "Tanaka", "clinician"),
-    DemoUser("carmen", "Carmen", "Ruiz", "clinician"),
-    DemoUser("morgan", "Morgan", "Lee", "supervisor"),
+    DemoUser("amara", "Amara", "Okafor", "clinician", "Riverside team", clients=10),
+    DemoUser("ben", "Ben", "Tanaka", "clinician", "Riverside team", clients=10),
+    DemoUser("carmen", "Carmen", "Ruiz", "clinician", "Riverside team", clients=10),
+    DemoUser("morgan", "Morgan", "Lee", "supervisor", clients=2),
+    DemoUser("omar", "Omar", "Haddad", "clinician", "Harbour team", clients=4),
+    DemoUser("nadia", "Nadia", "Petrova", "supervisor"),
     DemoUser("admin", "Ada", "Admin", "administrator", staff=True),
 ]
-CLINICIANS = ["amara", "ben", "carmen"]
 
 # (label, trajectory, usual setting, fee, attachment, days since last session)
 CLIENTS = [
@@ -107,10 +113,18 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         users = {u.username: self._user(u) for u in USERS}
+        for name, supervisor in TEAMS.items():
+            Team.objects.get_or_create(name=name, defaults={"supervisor": users[supervisor]})
+        for spec in USERS:
+            team = Team.objects.filter(name=spec.team).first() if spec.team else None
+            if users[spec.username].team != team:
+                users[spec.username].team = team
+                users[spec.username].save(update_fields=["team"])
         factors = list(Factor.objects.in_form_order())
         created_clients = created_sessions = 0
-        for c_index, clinician in enumerate(CLINICIANS):
-            for index, (label, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS):
+        for c_index, spec in enumerate(USERS):
+            clinician = spec.username
+            for index, (label, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS[: spec.clients]):
                 rng = random.Random(f"{clinician}-{label}")
                 n = rng.randint(6, 15)
                 dates = session_dates(rng, n, gap + c_index)
@@ -147,13 +161,17 @@ class Command(BaseCommand):
                     session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
                     session.save_with_ratings(ratings)
                     created_sessions += 1
+        self._review_note(users)
         self.stdout.write(
             f"Demo data: {created_clients} clients and {created_sessions} sessions created "
             f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        supervises = {supervisor: team for team, supervisor in TEAMS.items()}
         for u in USERS:
-            self.stdout.write(f"  {u.username:<8} {u.role}")
+            where = f", {u.team}" if u.team else ""
+            where += f", supervises the {supervises[u.username]}" if u.username in supervises else ""
+            self.stdout.write(f"  {u.username:<8} {u.role}{where}")
 
     def _user(self, spec):
         user, created = get_user_model().objects.get_or_create(
@@ -161,6 +179,7 @@ class Command(BaseCommand):
             defaults={
                 "first_name": spec.first_name,
                 "last_name": spec.last_name,
+                "role": spec.role,
                 "is_staff": spec.staff,
                 "is_superuser": spec.staff,
             },
@@ -169,3 +188,19 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         return user
+
+    def _review_note(self, users):
+        """One supervisor's note on a flagged client, so the clinician's side shows it."""
+        client = Client.objects.filter(clinician=users["amara"], label="F.T.").first()
+        rupture = client and client.flags.filter(kind="rupture", status="open").first()
+        if rupture:
+            ReviewNote.objects.get_or_create(
+                client=client,
+                author=users["morgan"],
+                defaults={
+                    "text": "Let's talk about F.T. on Thursday: the drop came right after the fee change. "
+                    "Consider naming the rupture openly next session.",
+                    "flag_key": rupture.key,
+                    "flag_label": "Rupture",
+                },
+            )

@@ -1,0 +1,1 @@
+# Review notes are clinical records: they are not edited in the admin.

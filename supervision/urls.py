@@ -1,0 +1,10 @@
+from django.urls import path
+
+from supervision import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("team/", views.team_dashboard, name="team_dashboard"),
+    path("clients/<int:pk>/review-notes/", views.review_note_create, name="review_note_create"),
+    path("clients/<int:pk>/review-notes/read/", views.review_notes_read, name="review_notes_read"),
+]
