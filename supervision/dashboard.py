@@ -63,6 +63,7 @@ class QueueFilterForm(forms.Form):
         start, end = cleaned.get("since_from"), cleaned.get("since_to")
         if start and end and start > end:
             self.add_error("since_to", "The end date is before the start date.")
+            cleaned.pop("since_from")  # an inverted range filters on neither end
         return cleaned
 
     def filters(self):
@@ -74,7 +75,7 @@ class QueueFilterForm(forms.Form):
             "kind": data.get("kind", ""),
             "domain": data.get("domain", ""),
             "since_from": data.get("since_from"),
-            "since_to": data.get("since_to") if "since_to" not in self.errors else None,
+            "since_to": data.get("since_to"),
         }
 
     def chosen_sort(self):
