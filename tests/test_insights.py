@@ -106,6 +106,7 @@ def test_the_client_page_shows_flags_and_at_most_five_prompts_most_urgent_first(
     html = response.content.decode()
     assert escape(Prompt.objects.get(factor__key="flexibility", applies_to="rupture").text) in html
     assert "Focus for the next session" in html
+    assert "I'll try this" in html  # the owner can tick a prompt
 
 
 def test_a_stalled_client_is_flagged_and_offered_a_reach_out_prompt(owner_client, their_client):

@@ -246,7 +246,10 @@ def test_a_supervisor_reviews_a_flag_and_the_clinician_sees_the_note(sup_client,
     flag = flagged_client.flags.get()
     page = sup_client.get(reverse("client_detail", args=[flagged_client.pk])).content.decode()
     assert "Add a review note" in page
-    assert "I&#x27;ll try this" not in page and "Edit client" not in page  # read-only for the supervisor
+    # read-only for the supervisor: no edit, no logging, no ticking prompts
+    assert "Edit client" not in page
+    assert "I'll try this" not in page
+    assert reverse("session_create") + f"?client={flagged_client.pk}" not in page
     response = sup_client.post(
         note_url(flagged_client), {"text": "Talk about openness on Thursday.", "flag": flag.key, "marks_reviewed": "on"}
     )
