@@ -249,6 +249,7 @@ def test_a_supervisor_reviews_a_flag_and_the_clinician_sees_the_note(sup_client,
     # read-only for the supervisor: no edit, no logging, no ticking prompts
     assert "Edit client" not in page
     assert "I'll try this" not in page
+    assert 'value="try"' not in page
     assert reverse("session_create") + f"?client={flagged_client.pk}" not in page
     response = sup_client.post(
         note_url(flagged_client), {"text": "Talk about openness on Thursday.", "flag": flag.key, "marks_reviewed": "on"}
