@@ -16,6 +16,7 @@ from factors import scoring
 from factors.models import Domain, Factor, Prompt
 
 FOCUS_LIMIT = 5
+WEAKEST_PER_COLUMN = 2
 
 
 @dataclass
@@ -204,6 +205,7 @@ class FactorMap:
 class Cell:
     mean: float
     count: int
+    weakest: bool = False  # among the column's weakest factors
 
     @property
     def band(self):
@@ -222,6 +224,11 @@ def factor_map(clients, columns, by):
         .annotate(mean=Avg("score"), n=Count("pk"))
     ):
         cells[r["factor_id"]][r[group]] = Cell(mean=round(r["mean"], 1), count=r["n"])
+    for column in {key for by_column in cells.values() for key in by_column}:
+        ranked = sorted((c for by_column in cells.values() if (c := by_column.get(column))), key=lambda c: c.mean)
+        for cell in ranked[:WEAKEST_PER_COLUMN]:
+            if cell.mean < 4:  # a column of strong factors has nothing to single out
+                cell.weakest = True
     factors = list(Factor.objects.in_form_order())
     rows = [
         (label, [(f, [cells[f.pk].get(col.pk) for col in columns]) for f in factors if f.domain == value])

@@ -179,7 +179,7 @@ def test_the_factor_map_averages_each_clinicians_latest_ratings(sup_client, alic
     for label, score in [("A1", 2), ("A2", 4)]:
         c = ClientFactory(clinician=alice, label=label)
         TherapySessionFactory(client=c, date=days_ago(20), default_score=5)  # older: ignored
-        TherapySessionFactory(client=c, date=days_ago(5), ratings={"stigma": score}, default_score=3)
+        TherapySessionFactory(client=c, date=days_ago(5), ratings={"stigma": score, "support": 3}, default_score=4)
     fmap = sup_client.get(DASHBOARD).context["factor_map"]
     cells = {
         f.key: dict(zip([c.username for c in fmap.columns], cells, strict=True))
@@ -187,7 +187,10 @@ def test_the_factor_map_averages_each_clinicians_latest_ratings(sup_client, alic
         for f, cells in rows
     }
     assert (cells["stigma"]["alice"].mean, cells["stigma"]["alice"].count) == (3.0, 2)
-    assert cells["communication"]["alice"].mean == 3.0
+    assert cells["communication"]["alice"].mean == 4.0
+    # the two weakest of the column stand out; a factor at 4 or more is never singled out
+    weakest = {key for key, by_clinician in cells.items() if by_clinician["alice"] and by_clinician["alice"].weakest}
+    assert weakest == {"stigma", "support"}
     assert cells["stigma"]["bob"] is None  # no clients: no cell, never a low score
 
 

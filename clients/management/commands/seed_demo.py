@@ -58,6 +58,14 @@ CLIENTS = [
     ("J.P.", "steady", "in_person", "insurance", "secure", 12),
 ]
 
+# Each clinician's clients get their own initials (amara's are the CLIENTS labels).
+LABELS = {
+    "ben": ["K.W.", "L.D.", "M.A.", "N.B.", "O.C.", "P.E.", "Q.F.", "R.G.", "S.J.", "T.V."],
+    "carmen": ["U.Y.", "V.Z.", "W.X.", "X.A.", "Y.B.", "Z.C.", "A.D.", "B.E.", "C.F.", "D.G."],
+    "morgan": ["E.H.", "F.I."],
+    "omar": ["G.J.", "H.K.", "I.L.", "J.M."],
+}
+
 NOTES = [
     "Explored the week's conflicts; client brought a clear focus.",
     "Reviewed goals together and agreed to revisit them in four weeks.",
@@ -124,7 +132,8 @@ class Command(BaseCommand):
         created_clients = created_sessions = 0
         for c_index, spec in enumerate(USERS):
             clinician = spec.username
-            for index, (label, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS[: spec.clients]):
+            for index, (_, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS[: spec.clients]):
+                label = LABELS.get(clinician, [c[0] for c in CLIENTS])[index]
                 rng = random.Random(f"{clinician}-{label}")
                 n = rng.randint(6, 15)
                 dates = session_dates(rng, n, gap + c_index)
