@@ -343,3 +343,18 @@ def test_the_demo_supervisors_dashboard_shows_every_flag_kind(client):
     assert {("rupture", "open"), ("persistent", "open"), ("low_factor", "open"), ("stalled", "open")} <= kinds
     assert {r.clinician.username for r in response.context["overview"]} == {"amara", "ben", "carmen"}
     assert Client.objects.filter(clinician__username="morgan").exists()  # the supervisor carries a caseload
+
+
+# --- administration -------------------------------------------------------------------------------
+
+
+def test_an_administrator_builds_a_team_in_the_admin_and_only_a_supervisor_can_lead_it(client, supervisor, alice):
+    admin = UserFactory(username="adm", role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    add = reverse("admin:accounts_team_add")
+    inline = {"members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"}
+    response = client.post(add, {"name": "North", "supervisor": alice.pk, **inline})
+    assert response.status_code == 200
+    assert not Team.objects.filter(name="North").exists()
+    assert client.post(add, {"name": "North", "supervisor": supervisor.pk, **inline}).status_code == 302
+    assert Team.objects.get(name="North").supervisor == supervisor
