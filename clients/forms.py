@@ -102,12 +102,20 @@ class SessionForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 3}),
         }
 
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"required": "This form is out of date: reload the session and edit it again."},
+    )
+
     def __init__(self, *args, user, factors, **kwargs):
         super().__init__(*args, **kwargs)
         self.factors = list(factors)
         if self.instance.pk:
-            # A logged session stays with its client.
+            # A logged session stays with its client; the version guards against lost updates.
             del self.fields["client"]
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
         else:
             self.fields["client"].queryset = Client.objects.editable_by(user).active()
             self.fields["date"].initial = timezone.localdate()
@@ -179,8 +187,10 @@ class SessionForm(forms.ModelForm):
         }
 
     def save(self, commit=True):
+        """Save through clients.recording; raises StaleSessionError if someone else saved first."""
         session = super().save(commit=False)
-        session.save_with_ratings(self.ratings())
+        expected = self.cleaned_data.get("version") if session.pk else None
+        session.save_with_ratings(self.ratings(), expected_version=expected)
         return session
 
 

@@ -294,6 +294,8 @@ class TherapySession(models.Model):
     client_score = models.FloatField(null=True, editable=False)
     contextual_score = models.FloatField(null=True, editable=False)
     overall_score = models.FloatField(null=True, editable=False)
+    # Optimistic locking: an edit names the version it started from (clients.recording).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -319,34 +321,11 @@ class TherapySession(models.Model):
     def __str__(self):
         return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
 
-    @transaction.atomic
-    def save_with_ratings(self, ratings: dict[Factor, tuple[int | None, str]]):
-        """Save this session, its rating per factor and its scores, all or nothing.
+    def save_with_ratings(self, ratings, expected_version=None):
+        """Save this session with its ratings, scores and flags: see clients.recording."""
+        from clients.recording import save_session
 
-        `ratings` maps each factor to (score or None, note). Factors left out
-        keep their existing rating (or have none).
-        """
-        self.save()
-        existing = {r.factor_id: r for r in self.ratings.all()}
-        to_create, to_update = [], []
-        for factor, (score, note) in ratings.items():
-            rating = existing.get(factor.pk)
-            if rating is None:
-                rating = Rating(session=self, factor=factor, score=score, note=note)
-                existing[factor.pk] = rating
-                to_create.append(rating)
-            elif (rating.score, rating.note) != (score, note):
-                rating.score, rating.note = score, note
-                to_update.append(rating)
-        Rating.objects.bulk_create(to_create)
-        Rating.objects.bulk_update(to_update, ["score", "note"])
-        domains = {factor.pk: factor.domain for factor in ratings}
-        missing = existing.keys() - domains.keys()
-        if missing:
-            domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
-        self.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
-        self.save(update_fields=["therapist_score", "client_score", "contextual_score", "overall_score"])
-        self.client.refresh_flags()
+        save_session(self, ratings, expected_version)
 
     def set_scores(self, scores: scoring.SessionScores):
         self.therapist_score = scores.therapist

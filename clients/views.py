@@ -17,9 +17,11 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import log
 from clients import insights
 from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
+from clients.recording import StaleSessionError
 from factors.models import Domain, Factor
 from supervision.forms import ReviewNoteForm
 
@@ -154,6 +156,7 @@ def client_edit(request, pk):
 @require_GET
 def client_detail(request, pk):
     client = _get_client_for_user(request.user, pk)
+    log.record(log.Action.VIEW, client)
     factors = list(Factor.objects.in_form_order())
     sessions = client.sessions.order_by("-date", "-pk").prefetch_related(
         Prefetch("ratings", queryset=Rating.objects.only("session_id", "factor_id", "score", "note"))
@@ -197,11 +200,19 @@ def _session_form_page(request, form, client, session=None):
 
 
 def _save_session(request, form):
-    """Save a valid session form; on a race with a duplicate, report it on the form."""
+    """Save a valid session form; on a race with a duplicate or a concurrent edit,
+    report it on the form with the typed values kept."""
     try:
         session = form.save()
     except IntegrityError:
         form.add_error("date", "This session was logged by another request a moment ago. Reload the client page.")
+        return None
+    except StaleSessionError:
+        form.add_error(
+            None,
+            "Someone else changed this session after you opened it, so your changes were not saved. "
+            "Your values are still below: open the session again in another tab to see theirs, then save yours.",
+        )
         return None
     messages.success(request, f"{session.client.label}: session of {date_format(session.date)} saved.")
     return session
@@ -232,6 +243,7 @@ def session_create(request):
 @require_GET
 def session_detail(request, pk):
     session = _get_session_for_user(request.user, pk)
+    log.record(log.Action.VIEW, session)
     factors = list(Factor.objects.in_form_order())
     ratings = session.ratings.select_related("factor").order_by("factor__order")
     insight = insights.for_client(session.client, factors)
@@ -296,3 +308,16 @@ def session_edit(request, pk):
     if request.method == "POST" and form.is_valid() and _save_session(request, form):
         return redirect("session_detail", pk=session.pk)
     return _session_form_page(request, form, session.client, session)
+
+
+@require_http_methods(["GET", "POST"])
+def client_discharge(request, pk):
+    """Discharge (the app's only way to "remove" a client): asks first, keeps the record."""
+    client = _get_client_for_user(request.user, pk, edit=True)
+    if request.method == "POST":
+        if client.status != Client.Status.DISCHARGED:
+            client.status = Client.Status.DISCHARGED
+            client.save(update_fields=["status", "updated_at"])
+        messages.success(request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing.")
+        return redirect("client_detail", pk=client.pk)
+    return render(request, "clients/client_discharge.html", {"client": client})

@@ -25,6 +25,7 @@ def rule(default, **special):
 EXPECTED = {
     "login": (None, rule((302, 302), deactivated=(200, 200), anonymous=(200, 200))),
     "logout": (None, rule((405, 302))),
+    "logged_out": (None, rule((200, 405), deactivated=(200, 405), anonymous=(200, 405))),
     "home": (None, rule((200, 405))),
     "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
     "caseload": (None, rule((200, 405))),
@@ -32,6 +33,7 @@ EXPECTED = {
     "session_create": (None, rule((200, 200))),
     "client_detail": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "client_edit": ("client", rule((404, 404), owner=(200, 200))),
+    "client_discharge": ("client", rule((404, 404), owner=(200, 302))),
     "prompt_trial": ("client", rule((405, 404), owner=(405, 302))),
     "review_note_create": ("client", rule((404, 404), own_supervisor=(200, 200))),
     "review_notes_read": ("client", rule((405, 404), owner=(405, 302))),

@@ -159,8 +159,8 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     )
     # 1 session, 2 user, 3 client, 4 factors, 5 session count, 6 sessions of the page, 7 their ratings,
     # 8-9 the whole series (sessions, ratings) for chart and rules, 10 stored flags, 11 tried prompts,
-    # 12 prompts for the open flags, 13 review notes
-    with django_assert_num_queries(13):
+    # 12 prompts for the open flags, 13 review notes, 14 the audit row for viewing the record
+    with django_assert_num_queries(14):
         response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     assert len(response.context["insight"].flags) == 12  # every factor persistently weak
     assert len(response.context["chart"]["labels"]) == count

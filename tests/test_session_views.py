@@ -148,7 +148,9 @@ def test_editing_a_session_changes_its_ratings_and_recomputes_its_scores(owner_c
     form = owner_client.get(url).context["form"]
     assert "client" not in form.fields
     assert form["score_communication"].value() == 3
-    data = form_data(their_client, date=session.date.isoformat(), setting=session.setting, score_communication="5")
+    data = form_data(
+        their_client, date=session.date.isoformat(), setting=session.setting, score_communication="5", version="1"
+    )
     response = owner_client.post(url, data)
     assert response.status_code == 302
     session.refresh_from_db()
@@ -162,7 +164,7 @@ def test_an_edit_cannot_collide_with_another_session_and_saves_nothing(owner_cli
     session = TherapySessionFactory(client=their_client, date=TODAY() - timedelta(days=10), default_score=3)
     response = owner_client.post(
         reverse("session_edit", args=[session.pk]),
-        form_data(their_client, date=other.date.isoformat(), setting="online", score_communication="1"),
+        form_data(their_client, date=other.date.isoformat(), setting="online", score_communication="1", version="1"),
     )
     assert "already logged" in " ".join(response.context["form"].errors["date"])
     session.refresh_from_db()
@@ -174,7 +176,7 @@ def test_an_edit_with_a_bad_rating_changes_nothing(owner_client, their_client):
     session = TherapySessionFactory(client=their_client, default_score=3)
     response = owner_client.post(
         reverse("session_edit", args=[session.pk]),
-        form_data(their_client, date=session.date.isoformat(), score_flexibility="9", note="changed"),
+        form_data(their_client, date=session.date.isoformat(), score_flexibility="9", note="changed", version="1"),
     )
     assert response.status_code == 200
     session.refresh_from_db()

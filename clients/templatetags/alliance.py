@@ -102,3 +102,9 @@ def get_item(mapping, key):
 def add_class(bound_field, css):
     """Render a form field's widget with extra CSS classes."""
     return bound_field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def duration_minutes(value):
+    """A timedelta as whole minutes."""
+    return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else value

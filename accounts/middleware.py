@@ -1,0 +1,52 @@
+"""Session lifetime and the client's address."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+LOGIN_AT, LAST_SEEN = "alliance_login_at", "alliance_last_seen"
+LAST_SEEN_RESOLUTION = 60  # seconds
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or with PROXY_COUNT trusted proxies in
+    front, the address the outermost of them saw (never a value the client set)."""
+    if settings.PROXY_COUNT:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= settings.PROXY_COUNT:
+            return forwarded[-settings.PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class SessionTimeoutMiddleware:
+    """Log a user off after SESSION_IDLE_TIMEOUT seconds without a request or
+    SESSION_ABSOLUTE_TIMEOUT seconds after login, and say why on the login page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = session.setdefault(LOGIN_AT, now)
+            last_seen = session.get(LAST_SEEN, now)
+            reason = None
+            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                reason = "idle"
+            elif now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+                reason = "expired"
+            if reason:
+                logout(request)  # flushes the session server-side
+                return redirect(f"{reverse('logged_out')}?reason={reason}")
+            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in session:
+                session[LAST_SEEN] = now  # written at most once a minute, not on every request
+        return self.get_response(request)
+
+
+def mark_login_time(sender, request, user, **kwargs):
+    """user_logged_in receiver: the absolute timeout counts from here."""
+    request.session[LOGIN_AT] = request.session[LAST_SEEN] = time.time()
