@@ -15,8 +15,18 @@ _system_actor = ContextVar("audit_system_actor", default="")
 
 # Fields never audited (derived or bookkeeping) and clinical free text (audited
 # as "changed", never with its content), per model label.
-IGNORED = {"id", "created_at", "updated_at", "version", "therapist_score", "client_score", "contextual_score",
-           "overall_score", "password", "last_login"}
+IGNORED = {
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "therapist_score",
+    "client_score",
+    "contextual_score",
+    "overall_score",
+    "password",
+    "last_login",
+}
 FREE_TEXT = {
     "clients.client": {"culture_notes", "support_notes"},
     "clients.therapysession": {"note"},
@@ -104,11 +114,7 @@ def client_of(obj):
 
 
 def field_values(obj):
-    return {
-        f.name: f.value_from_object(obj)
-        for f in obj._meta.concrete_fields
-        if f.name not in IGNORED
-    }
+    return {f.name: f.value_from_object(obj) for f in obj._meta.concrete_fields if f.name not in IGNORED}
 
 
 def diff(label, before, after):

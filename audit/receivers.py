@@ -10,7 +10,13 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from audit import log
 
-TRACKED = ["clients.Client", "clients.TherapySession", "clients.Rating", "clients.PromptTrial", "supervision.ReviewNote"]
+TRACKED = [
+    "clients.Client",
+    "clients.TherapySession",
+    "clients.Rating",
+    "clients.PromptTrial",
+    "supervision.ReviewNote",
+]
 
 
 def _before(sender, instance, raw=False, update_fields=None, **kwargs):

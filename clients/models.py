@@ -8,7 +8,7 @@ scope from it. Every view goes through these methods.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone

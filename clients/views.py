@@ -318,6 +318,8 @@ def client_discharge(request, pk):
         if client.status != Client.Status.DISCHARGED:
             client.status = Client.Status.DISCHARGED
             client.save(update_fields=["status", "updated_at"])
-        messages.success(request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing.")
+        messages.success(
+            request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing."
+        )
         return redirect("client_detail", pk=client.pk)
     return render(request, "clients/client_discharge.html", {"client": client})

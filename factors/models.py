@@ -11,6 +11,9 @@ class FactorQuerySet(models.QuerySet):
     def in_form_order(self):
         return self.order_by("order")
 
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
 
 class Factor(models.Model):
     """One of the twelve alliance factors.
@@ -44,6 +47,9 @@ class Factor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def natural_key(self):
+        return (self.key,)
 
     @property
     def scale_labels(self) -> list[tuple[int, str]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import log
 from clients import insights
 from clients.models import Client, TherapySession
 from factors.models import Factor
@@ -110,6 +111,9 @@ def review_note_create(request, pk):
 def review_notes_read(request, pk):
     """The treating clinician marks the client's review notes as read."""
     client = get_object_or_404(Client.objects.editable_by(request.user), pk=pk)
-    count = client.review_notes.unread().update(read_at=timezone.now())
+    unread = list(client.review_notes.unread())
+    now = timezone.now()
+    count = client.review_notes.unread().update(read_at=now)  # a bulk update: audited explicitly below
+    log.record_many([log.event(log.Action.UPDATE, note, changes={"read_at": [None, str(now)]}) for note in unread])
     messages.info(request, f"{count} review note{'s' if count != 1 else ''} marked as read.")
     return redirect(reverse("client_detail", args=[client.pk]) + "#review-notes")

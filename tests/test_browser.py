@@ -13,6 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 def test_a_clinician_logs_in_adds_a_client_logs_a_session_and_sees_it(live_server, page, screenshot):
     UserFactory(username="dana", first_name="Dana", last_name="Reyes")
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
 
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -58,6 +60,7 @@ def test_a_clinician_logs_in_adds_a_client_logs_a_session_and_sees_it(live_serve
     chart_lines = page.evaluate("() => Chart.getChart('trend-chart').data.datasets.length")
     assert chart_lines == 6  # overall, three domains, rupture and repair markers
     screenshot("04-client-page")
+    assert violations == []  # the pages run under the strict CSP without breaking anything
 
     session = TherapySession.objects.get()
     ratings = {r.factor.key: r.score for r in session.ratings.select_related("factor")}

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,23 +15,58 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_username', models.CharField(blank=True, help_text='As typed for failed logins.', max_length=150)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('view', 'View record'), ('export', 'Export'), ('login', 'Login'), ('logout', 'Logout'), ('login_failed', 'Failed login'), ('lockout', 'Lockout'), ('denied', 'Access denied')], db_index=True, max_length=16)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('client_id', models.BigIntegerField(blank=True, db_index=True, help_text='The client record concerned.', null=True)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor_username",
+                    models.CharField(blank=True, help_text="As typed for failed logins.", max_length=150),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("view", "View record"),
+                            ("export", "Export"),
+                            ("login", "Login"),
+                            ("logout", "Logout"),
+                            ("login_failed", "Failed login"),
+                            ("lockout", "Lockout"),
+                            ("denied", "Access denied"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                (
+                    "client_id",
+                    models.BigIntegerField(
+                        blank=True, db_index=True, help_text="The client record concerned.", null=True
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['actor_username', 'at'], name='audit_actor_at')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["actor_username", "at"], name="audit_actor_at")],
             },
         ),
     ]

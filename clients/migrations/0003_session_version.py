@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0002_flags_and_prompt_trials'),
+        ("clients", "0002_flags_and_prompt_trials"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='therapysession',
-            name='version',
+            model_name="therapysession",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]
