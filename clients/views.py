@@ -74,7 +74,7 @@ def caseload(request):
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort not in CASELOAD_SORTS:
         sort = DEFAULT_SORT
-    query = request.GET.get("q", "").strip()[:40]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:40]  # PostgreSQL refuses NUL in text
 
     clients = Client.objects.for_caseload(request.user, clinician)
     if status == "active":

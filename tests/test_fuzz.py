@@ -219,3 +219,16 @@ def test_a_nul_byte_is_refused_with_a_message(owner_client, their_client):
     response = owner_client.post(reverse("session_create"), data)
     assert "Null characters are not allowed." in response.content.decode()
     assert not TherapySession.objects.exists()
+
+
+def test_an_over_long_username_is_refused_before_any_lookup(client, db):
+    response = client.post(reverse("login"), {"username": "0" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize("param", ["q", "since_from", "clinician", "kind", "sort", "page", "status", "client"])
+def test_a_nul_byte_in_a_query_parameter_is_harmless(owner_client, param):
+    for url in [reverse("caseload"), reverse("home"), reverse("session_create")]:
+        response = owner_client.get(url, {param: "a\x00b"})
+        assert response.status_code == (404 if param == "clinician" and url == reverse("caseload") else 200)
