@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test install migrate seed serve lint format check-migrations clean
+.PHONY: demo test bench install lint format clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Needs PostgreSQL (started if down) and root for the role and databases; ~4 minutes.
+bench: install
+	bash .ci/postgres.sh alliance_bench alliance_bench_small
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ number of queries, and shapes them for the client and session pages.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Q
 from django.utils.formats import date_format
 
 from clients.models import Client, Flag, PromptTrial, Rating
@@ -215,15 +215,20 @@ class Cell:
 def factor_map(clients, columns, by):
     """Heat map of the ratings in each client's latest session, one column per
     clinician (by="clinician") or per client (by="client"); one query."""
-    group = {"clinician": "session__client__clinician_id", "client": "session__client_id"}[by]
-    latest_sessions = [c.latest_session_id for c in clients if c.latest_session_id]
+    column_of = {
+        c.latest_session_id: (c.clinician_id if by == "clinician" else c.pk) for c in clients if c.latest_session_id
+    }
+    sums = defaultdict(lambda: [0, 0])  # (factor, column) -> [total, count]
+    # Only the latest sessions' rating rows, by primary key: no join, whatever the organisation's size.
+    for session_id, factor_id, score in Rating.objects.filter(
+        session_id__in=column_of, score__isnull=False
+    ).values_list("session_id", "factor_id", "score"):
+        total = sums[(factor_id, column_of[session_id])]
+        total[0] += score
+        total[1] += 1
     cells = defaultdict(dict)
-    for r in (
-        Rating.objects.filter(session_id__in=latest_sessions, score__isnull=False)
-        .values(group, "factor_id")
-        .annotate(mean=Avg("score"), n=Count("pk"))
-    ):
-        cells[r["factor_id"]][r[group]] = Cell(mean=round(r["mean"], 1), count=r["n"])
+    for (factor_id, column), (total, n) in sums.items():
+        cells[factor_id][column] = Cell(mean=round(total / n, 1), count=n)
     for column in {key for by_column in cells.values() for key in by_column}:
         ranked = sorted((c for by_column in cells.values() if (c := by_column.get(column))), key=lambda c: c.mean)
         for cell in ranked[:WEAKEST_PER_COLUMN]:

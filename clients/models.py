@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
@@ -18,6 +18,14 @@ from factors.models import Factor, Prompt
 from supervision.models import ReviewNote
 
 SPARKLINE_SESSIONS = 8
+SUMMARY_FIELDS = [
+    "session_count",
+    "last_session_on",
+    "latest_session_id",
+    "latest_index",
+    "top_urgency",
+    "open_flag_count",
+]
 
 
 class ClientQuerySet(models.QuerySet):
@@ -53,19 +61,12 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(status=Client.Status.DISCHARGED)
 
     def with_summary(self, today=None):
-        """Annotate session count, last session date, the latest session and its
-        overall index, and `attention`: the urgency of the client's most urgent
-        open flag, stalled included (0 for none)."""
-        latest = TherapySession.objects.filter(client=OuterRef("pk")).order_by("-date", "-pk")
-        top_flag = Flag.objects.open().filter(client=OuterRef("pk")).order_by("-urgency").values("urgency")[:1]
+        """Annotate `attention`: the urgency of the client's most urgent open flag,
+        "stalled" included (0 for none). The rest of the summary (session count,
+        last session, latest index) is stored on the row by refresh_flags."""
         return self.annotate(
-            session_count=Count("sessions"),
-            last_session_on=Max("sessions__date"),
-            latest_session_id=Subquery(latest.values("pk")[:1]),
-            latest_index=Subquery(latest.values("overall_score")[:1]),
-        ).annotate(
             attention=Greatest(
-                Coalesce(Subquery(top_flag), Value(0)),
+                F("top_urgency"),
                 Case(When(self._stalled(today), then=Value(scoring.URGENCY[scoring.STALLED])), default=Value(0)),
             )
         )
@@ -112,21 +113,23 @@ class ClientQuerySet(models.QuerySet):
     def for_dashboard(self, supervisor, today=None):
         """The team overview's query: the active clients of `supervisor`'s clinicians
         with their summaries, sessions in the last 30 days, the index they had 30
-        days ago and their number of open stored flags."""
+        days ago (the number of open flags is stored on the row)."""
         today = today or timezone.localdate()
         month_ago = today - timedelta(days=30)
         then = TherapySession.objects.filter(client=OuterRef("pk"), date__lte=month_ago).order_by("-date", "-pk")
-        open_flags = (
-            Flag.objects.open().filter(client=OuterRef("pk")).values("client").annotate(n=Count("pk")).values("n")
+        recent = (
+            TherapySession.objects.filter(client=OuterRef("pk"), date__gt=month_ago)
+            .values("client")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
         return (
             self.supervised_by(supervisor)
             .active()
             .with_summary(today)
             .annotate(
-                sessions_30d=Count("sessions", filter=Q(sessions__date__gt=month_ago)),
+                sessions_30d=Coalesce(Subquery(recent), Value(0)),
                 index_30d_ago=Subquery(then.values("overall_score")[:1]),
-                open_flag_count=Coalesce(Subquery(open_flags), Value(0)),
             )
         )
 
@@ -209,6 +212,16 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The summary lists and dashboards show, stored by refresh_flags whenever a
+    # session is saved (so list pages never aggregate sessions or flags).
+    session_count = models.PositiveIntegerField(default=0, editable=False)
+    last_session_on = models.DateField(null=True, blank=True, editable=False)
+    latest_session = models.ForeignKey(
+        "TherapySession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    latest_index = models.FloatField(null=True, blank=True, editable=False)
+    top_urgency = models.PositiveSmallIntegerField(default=0, editable=False, help_text="0: no open flag")
+    open_flag_count = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ClientQuerySet.as_manager()
 
@@ -253,9 +266,23 @@ class Client(models.Model):
         factors = Factor.objects.values_list("key", "name", "domain")
         names = {key: name for key, name, _ in factors}
         domain_of = {key: domain for key, _, domain in factors}
-        found = scoring.evaluate(self.points(), flag_thresholds(), names)
+        points = self.points()
+        found = scoring.evaluate(points, flag_thresholds(), names)
         self.flags.all().delete()
         Flag.objects.bulk_create(Flag.from_scoring(self, f, domain_of) for f in found)
+        self.set_summary(points, found)
+        Client.objects.filter(pk=self.pk).update(**{name: getattr(self, name) for name in SUMMARY_FIELDS})
+
+    def set_summary(self, points, flags):
+        """The stored summary from a chronological series and its flags."""
+        latest = points[-1] if points else None
+        open_flags = [f for f in flags if f.status == scoring.OPEN]
+        self.session_count = len(points)
+        self.last_session_on = latest.date if latest else None
+        self.latest_session_id = latest.id if latest else None
+        self.latest_index = latest.overall if latest else None
+        self.top_urgency = max((f.urgency for f in open_flags), default=0)
+        self.open_flag_count = len(open_flags)
 
     def stalled_flag(self, last_session_on, today=None):
         """The time-derived "stalled" flag (never stored), or None."""

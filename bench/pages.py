@@ -1,0 +1,143 @@
+"""Server-side timing of the main pages, in-process, against the configured database.
+
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... python -m bench.pages --prefix org --out result.json
+
+For each page: median and p95 of the time Django takes to answer (every
+middleware, the view, the template), its SQL query count, and two floors: the
+time to run the same SELECT statements straight on the database cursor, and
+the time of an empty view through the same middleware.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client as HttpClient  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from clients.models import Client, TherapySession  # noqa: E402
+from factors.models import Factor  # noqa: E402
+
+REPEAT = 30
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(fn, repeat=REPEAT):
+    fn()  # warm up caches and connections
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = fn()
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code in (200, 302), response.status_code
+    return times
+
+
+def sql_floor(statements, repeat=REPEAT):
+    """Time the page's SELECTs run directly on the cursor (no ORM, no view)."""
+    selects = [q["sql"] for q in statements if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for sql in selects:
+                cursor.execute(sql)
+                cursor.fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def measure(name, fn):
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    statements = list(captured.captured_queries)  # read now: later requests reset the query log
+    times = timed(fn)
+    return {
+        "page": name,
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "queries": len(statements),
+        "sql_floor_ms": round(sql_floor(statements), 1),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefix", default="org")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    supervisor = User.objects.get(username=f"{args.prefix}-s000")
+    clinician = User.objects.get(username=f"{args.prefix}-c0000")
+    writer = User.objects.get(username=f"{args.prefix}-c0001")
+    client = Client.objects.filter(clinician=clinician).order_by("pk").first()
+    targets = list(Client.objects.filter(clinician=writer).order_by("pk"))
+    factors = list(Factor.objects.all())
+
+    sup, clin, log_http = HttpClient(), HttpClient(), HttpClient()
+    sup.force_login(supervisor)
+    clin.force_login(clinician)
+    log_http.force_login(writer)
+    _cleanup(targets)
+
+    counter = iter(range(10**6))
+
+    def log_session():
+        k = next(counter)
+        target = targets[k % len(targets)]
+        data = {
+            "client": target.pk,
+            "date": (timezone.localdate() - timezone.timedelta(days=1 + k // len(targets))),
+            "setting": "phone",
+            **{f"score_{f.key}": str(1 + (k + f.pk) % 5) for f in factors},
+        }
+        response = log_http.post(reverse("session_create"), data)
+        assert response.status_code == 302, response.content[:500]
+        return response
+
+    results = [
+        measure("supervisor dashboard (team of 10)", lambda: sup.get(reverse("team_dashboard"))),
+        measure("clinician caseload (50 clients)", lambda: clin.get(reverse("caseload"))),
+        measure("clinician home", lambda: clin.get(reverse("home"))),
+        measure("client page (20 sessions, charts)", lambda: clin.get(reverse("client_detail", args=[client.pk]))),
+        measure("log a session (POST, 12 ratings)", log_session),
+        measure("empty view (middleware floor)", lambda: clin.get("/bench/empty/")),
+    ]
+    _cleanup(targets)
+    floor = next(r for r in results if r["page"].startswith("empty"))["median_ms"]
+    for r in results:
+        r["empty_view_ms"] = floor
+        r["ratio"] = round(r["median_ms"] / max(r["sql_floor_ms"] + floor, 0.1), 1)
+    meta = {
+        "clinicians": User.objects.filter(username__startswith=f"{args.prefix}-c").count(),
+        "clients": Client.objects.count(),
+        "sessions": TherapySession.objects.count(),
+    }
+    output = {"meta": meta, "results": results}
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(output, fh, indent=1)
+    print(json.dumps(output, indent=1))
+
+
+def _cleanup(targets):
+    """Remove the sessions the benchmark logged (setting "phone"), and re-label their flags."""
+    TherapySession.objects.filter(client__in=targets, setting="phone").delete()
+    for target in targets:
+        target.refresh_flags()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Generate a large, realistic organisation in bulk, for benchmarks.
+
+    manage.py generate_org --clinicians 100 --clients-per-clinician 50 --sessions-per-client 20
+
+Teams of --team-size clinicians, each with a supervisor; every client follows
+one of the demo trajectories. Rows are written in bulk (ratings with COPY on
+PostgreSQL), one clinician at a time, so memory stays flat; no per-row
+signals run, and the generation writes one audit row. Safe to rerun: a
+clinician whose caseload is complete is skipped, an incomplete one redone.
+"""
+
+import io
+import random
+import time
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from accounts.models import Team, User
+from audit import log
+from clients.management.commands.seed_demo import DEMO_PASSWORD, NOTES, offset
+from clients.models import SUMMARY_FIELDS, Client, Flag, Rating, TherapySession, flag_thresholds
+from factors import scoring
+from factors.models import Factor
+
+TRAJECTORIES = [
+    "steady",
+    "steady",
+    "steady",
+    "improving",
+    "improving",
+    "rupture_repair",
+    "slow_decline",
+    "contextual_barrier",
+    "recent_rupture",
+    "persistent_weakness",
+]
+SETTINGS = ["in_person", "online", "phone"]
+
+
+class Command(BaseCommand):
+    help = "Generate a large organisation (teams, clinicians, clients, sessions) in bulk."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinicians", type=int, default=100)
+        parser.add_argument("--clients-per-clinician", type=int, default=50)
+        parser.add_argument("--sessions-per-client", type=int, default=20)
+        parser.add_argument("--team-size", type=int, default=10)
+        parser.add_argument("--prefix", default="org", help="Usernames start with it; reruns reuse them.")
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, clinicians, clients_per_clinician, sessions_per_client, team_size, prefix, quiet, **kw):
+        started = time.perf_counter()
+        self.factors = list(Factor.objects.in_form_order())
+        self.thresholds = flag_thresholds()
+        self.names = {f.key: f.name for f in self.factors}
+        self.domain_of = {f.key: f.domain for f in self.factors}
+        password = make_password(DEMO_PASSWORD)  # hashed once, shared by every generated user
+        teams = self._teams(prefix, -(-clinicians // team_size), password)
+        made = {"clients": 0, "sessions": 0, "ratings": 0}
+        for i in tqdm(range(clinicians), desc="clinicians", unit="clin", disable=quiet):
+            user, _ = User.objects.get_or_create(
+                username=f"{prefix}-c{i:04d}",
+                defaults={
+                    "first_name": "Clinician",
+                    "last_name": f"{i:04d}",
+                    "password": password,
+                    "team": teams[i // team_size],
+                },
+            )
+            if user.clients.count() == clients_per_clinician:
+                continue  # done in an earlier run
+            with transaction.atomic():
+                Client.objects.filter(clinician=user).delete()  # an interrupted run: redo this caseload
+                for key, n in self._caseload(user, i, clients_per_clinician, sessions_per_client).items():
+                    made[key] += n
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
+        with log.acting_as("command:generate_org"):
+            log.record(log.Action.CREATE, object_type="generate_org", changes=made)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Generated {made['clients']} clients, {made['sessions']} sessions and {made['ratings']} ratings "
+            f"in {elapsed:.1f} s ({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in all)."
+        )
+
+    def _teams(self, prefix, count, password):
+        teams = []
+        for t in range(count):
+            supervisor, _ = User.objects.get_or_create(
+                username=f"{prefix}-s{t:03d}",
+                defaults={
+                    "first_name": "Supervisor",
+                    "last_name": f"{t:03d}",
+                    "password": password,
+                    "role": User.Role.SUPERVISOR,
+                },
+            )
+            team, _ = Team.objects.get_or_create(name=f"{prefix} team {t:03d}", defaults={"supervisor": supervisor})
+            teams.append(team)
+        return teams
+
+    def _caseload(self, user, index, n_clients, n_sessions):
+        rng = random.Random(f"{user.username}")
+        today = timezone.localdate()
+        clients = Client.objects.bulk_create(
+            Client(
+                clinician=user,
+                label=f"{user.username[-5:]}-{j:03d}",
+                intake_date=today - timedelta(days=7 * n_sessions + 30),
+                usual_setting=rng.choice(["in_person", "online", "both"]),
+            )
+            for j in range(n_clients)
+        )
+        sessions, ratings_by_session, trajectory_of = [], [], {}
+        for client in clients:
+            trajectory = rng.choice(TRAJECTORIES)
+            base = {f.key: rng.uniform(3.2, 4.4) for f in self.factors}
+            gap = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 30])  # some clients are stalled
+            setting = rng.choice(SETTINGS[:2])
+            for s in range(n_sessions):
+                date = today - timedelta(days=gap + 7 * (n_sessions - 1 - s))
+                ratings = {}
+                for f in self.factors:
+                    level = base[f.key] + offset(trajectory, f.key, f.domain, s, n_sessions) + rng.gauss(0, 0.3)
+                    ratings[f] = None if rng.random() < 0.05 else min(5, max(1, round(level)))
+                session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
+                session.set_scores(scoring.session_scores((f.domain, r) for f, r in ratings.items()))
+                sessions.append(session)
+                ratings_by_session.append(ratings)
+            trajectory_of[client.pk] = trajectory
+        TherapySession.objects.bulk_create(sessions, batch_size=2000)
+        rows = [
+            (s.pk, f.pk, score)
+            for s, ratings in zip(sessions, ratings_by_session, strict=True)
+            for f, score in ratings.items()
+        ]
+        _insert_ratings(rows)
+        self._flags(clients, sessions, ratings_by_session)
+        return {"clients": len(clients), "sessions": len(sessions), "ratings": len(rows)}
+
+    def _flags(self, clients, sessions, ratings_by_session):
+        series = {}
+        for s, ratings in zip(sessions, ratings_by_session, strict=True):
+            series.setdefault(s.client_id, []).append(
+                scoring.Point(
+                    id=s.pk,
+                    date=s.date,
+                    overall=s.overall_score,
+                    setting=s.setting,
+                    ratings={f.key: r for f, r in ratings.items()},
+                )
+            )
+        by_pk = {c.pk: c for c in clients}
+        flags = []
+        for cid, points in series.items():
+            found = scoring.evaluate(points, self.thresholds, self.names)
+            by_pk[cid].set_summary(points, found)
+            flags += [Flag.from_scoring(by_pk[cid], flag, self.domain_of) for flag in found]
+        Flag.objects.bulk_create(flags)
+        Client.objects.bulk_update(clients, SUMMARY_FIELDS)
+
+
+def _insert_ratings(rows):
+    """(session_id, factor_id, score) rows: COPY on PostgreSQL, bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        for session_id, factor_id, score in rows:  # an empty unquoted field is NULL, "" an empty note
+            buffer.write(f'{session_id},{factor_id},{"" if score is None else score},""\n')
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {Rating._meta.db_table} (session_id, factor_id, score, note) FROM STDIN WITH (FORMAT csv)",
+                buffer,
+            )
+    else:
+        Rating.objects.bulk_create(
+            (Rating(session_id=s, factor_id=f, score=score, note="") for s, f, score in rows), batch_size=2000
+        )

@@ -1,0 +1,60 @@
+"""The bulk generator and the query count of logging a session (issue: organisation scale)."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Team, User
+from clients.models import SUMMARY_FIELDS, Client, Flag, Rating, TherapySession
+from factors.models import Factor
+from tests.factories import TherapySessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generate_org_builds_teams_caseloads_and_flags_and_is_safe_to_rerun():
+    args = ["--clinicians", "4", "--clients-per-clinician", "3", "--sessions-per-client", "5", "--team-size", "2"]
+    call_command("generate_org", *args, "--quiet", stdout=StringIO())
+    assert Team.objects.count() == 2
+    assert User.objects.filter(role="supervisor").count() == 2
+    assert (Client.objects.count(), TherapySession.objects.count(), Rating.objects.count()) == (12, 60, 720)
+    assert Flag.objects.exists()
+    for team in Team.objects.all():
+        assert team.members.count() == 2
+    out = StringIO()
+    call_command("generate_org", *args, "--quiet", stdout=out)
+    assert "Generated 0 clients" in out.getvalue()
+    assert Client.objects.count() == 12
+
+
+def test_generated_summaries_and_flags_match_what_a_save_would_compute():
+    call_command("generate_org", "--clinicians", "1", "--clients-per-clinician", "4", "--quiet", stdout=StringIO())
+    for client in Client.objects.all():
+        stored = {name: getattr(client, name) for name in SUMMARY_FIELDS}
+        flags = sorted(client.flags.values_list("key", "status"))
+        client.refresh_flags()
+        client.refresh_from_db()
+        assert stored == {name: getattr(client, name) for name in SUMMARY_FIELDS}
+        assert flags == sorted(client.flags.values_list("key", "status"))
+
+
+@pytest.mark.parametrize("earlier_sessions", [5, 50])
+def test_logging_a_session_issues_the_same_queries_however_long_the_history(
+    owner_client, their_client, earlier_sessions, django_assert_num_queries
+):
+    today = timezone.localdate()
+    for n in range(earlier_sessions):
+        TherapySessionFactory(client=their_client, date=today - timedelta(days=n + 2))
+    data = {"client": their_client.pk, "date": (today - timedelta(days=1)).isoformat(), "setting": "online"}
+    data.update({f"score_{f.key}": "3" for f in Factor.objects.all()})
+    # 1 session, 2 user, 3 factors, 4 the client choice, 5 duplicate check, 6-8 the model's check
+    # constraint validated in a savepoint, 9 savepoint, 10 insert session, 11 its audit row, 12 existing
+    # ratings, 13 insert ratings, 14 their audit rows, 15 update scores, 16 factor names, 17-18 the series
+    # (ratings, sessions), 19 delete flags, 20 insert flags, 21 client summary, 22 release savepoint
+    with django_assert_num_queries(22):
+        response = owner_client.post(reverse("session_create"), data)
+    assert response.status_code == 302
