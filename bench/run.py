@@ -47,7 +47,7 @@ def generate(database, clinicians):
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(out.stdout.strip())
-    print(f"  wall time {seconds:.1f} s, peak memory of the generator {max(peak, before) / 1024:.0f} MB")
+    print(f"  wall time {seconds:.1f} s, peak RSS {max(peak, before) / 1024:.0f} MB (largest child process so far)")
 
 
 def pages(database, folder, name):
