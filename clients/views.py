@@ -10,15 +10,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import F, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import log
-from clients import insights
+from clients import exports, insights
 from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import StaleSessionError
@@ -323,3 +324,66 @@ def client_discharge(request, pk):
         )
         return redirect("client_detail", pk=client.pk)
     return render(request, "clients/client_discharge.html", {"client": client})
+
+
+# --- Exports for the record (each audited) -------------------------------------------
+
+
+def _download(content, filename, content_type):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def client_export_csv(request, pk):
+    client = _get_client_for_user(request.user, pk)
+    log.record(log.Action.EXPORT, client, changes={"format": "csv"})
+    content = exports.client_csv(client, exports.ordered_factors())
+    return _download(content, f"client-{client.pk}-sessions.csv", "text/csv; charset=utf-8")
+
+
+@require_GET
+def caseload_export_csv(request):
+    clinician = _get_clinician_for_user(request.user, request.GET.get("clinician"))
+    clients = insights.attach_flags(Client.objects.for_caseload(request.user, clinician).order_by("label"))
+    log.record(log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": len(clients)})
+    content = exports.caseload_csv(clients, dict(Factor.objects.values_list("key", "name")))
+    return _download(content, f"caseload-{clinician.username}-{timezone.localdate()}.csv", "text/csv; charset=utf-8")
+
+
+@require_GET
+def fhir_questionnaire(request):
+    return JsonResponse(exports.questionnaire(exports.ordered_factors()), content_type="application/fhir+json")
+
+
+@require_GET
+def session_fhir(request, pk):
+    session = _get_session_for_user(request.user, pk)
+    log.record(log.Action.EXPORT, session, changes={"format": "fhir"})
+    data = exports.questionnaire_response(session, exports.ordered_factors())
+    response = JsonResponse(data, content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.fhir.json"'
+    return response
+
+
+@require_GET
+def client_summary(request, pk):
+    """A print-ready summary for supervision: header, flags, chart data table, heat map."""
+    client = _get_client_for_user(request.user, pk)
+    log.record(log.Action.VIEW, client, changes={"page": "print summary"})
+    factors = list(Factor.objects.in_form_order())
+    insight = insights.for_client(client, factors)
+    recent = list(client.sessions.order_by("-date", "-pk").prefetch_related("ratings")[:SESSIONS_PAGE_SIZE])[::-1]
+    return render(
+        request,
+        "clients/client_summary.html",
+        {
+            "client": client,
+            "insight": insight,
+            "sessions": recent,
+            "grid": _rating_grid(recent, factors),
+            "chart": insights.chart_data(insight),
+            "printed_at": timezone.now(),
+        },
+    )

@@ -3,3 +3,8 @@
 document.querySelectorAll("[data-scroll-end]").forEach((el) => {
   el.scrollLeft = el.scrollWidth;
 });
+
+// A Print button (no inline handlers under the Content Security Policy).
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

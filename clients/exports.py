@@ -1,0 +1,150 @@
+"""Exports for the record: CSV of a client or a caseload, FHIR R4 JSON.
+
+Every export view audits itself (audit action "export"). CSV cells that a
+spreadsheet would run as a formula are neutralised (OWASP CSV injection).
+"""
+
+import csv
+import io
+
+from django.utils import timezone
+
+from factors.models import Domain, Factor
+
+QUESTIONNAIRE_URL = "https://alliance.example.org/fhir/Questionnaire/alliance-twelve-factors"
+SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
+
+
+def _cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def client_csv(client, factors):
+    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed)."""
+    sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
+    header = ["date", "setting", "overall", "therapist", "client", "context", *[f.key for f in factors]]
+    rows = []
+    for s in sessions:
+        ratings = {r.factor_id: r.score for r in s.ratings.all()}
+        rows.append(
+            [
+                s.date.isoformat(),
+                s.setting,
+                s.overall_score,
+                s.therapist_score,
+                s.client_score,
+                s.contextual_score,
+                *[ratings.get(f.pk) for f in factors],
+            ]
+        )
+    return _csv(header, rows)
+
+
+def caseload_csv(clients, names):
+    """One row per client: the stored summary and the open flags."""
+    header = ["client", "status", "intake", "sessions", "last_session", "latest_index", "open_flags"]
+    rows = [
+        [
+            c.label,
+            c.status,
+            c.intake_date.isoformat(),
+            c.session_count,
+            c.last_session_on.isoformat() if c.last_session_on else "",
+            c.latest_index,
+            "; ".join(_flag_text(f, names) for f in c.flag_list),
+        ]
+        for c in clients
+    ]
+    return _csv(header, rows)
+
+
+def _flag_text(flag, names):
+    factors = ", ".join(names.get(k, k) for k in flag.factors)
+    return f"{flag.kind}{' (' + factors + ')' if factors else ''} since {flag.since.isoformat()}"
+
+
+def questionnaire(factors):
+    """The twelve-factor instrument as a FHIR R4 Questionnaire (dict, JSON-ready)."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": "alliance-twelve-factors",
+        "url": QUESTIONNAIRE_URL,
+        "name": "AllianceTwelveFactors",
+        "title": "Therapeutic alliance: twelve factors",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": "Per-session clinician rating of twelve factors that shape the therapeutic alliance, "
+        "1 (strains it) to 5 (supports it); an unanswered item was not assessed.",
+        "item": [
+            {
+                "linkId": domain,
+                "text": label,
+                "type": "group",
+                "item": [
+                    {
+                        "linkId": f.key,
+                        "text": f.name,
+                        "type": "coding",
+                        "required": False,
+                        "answerOption": [
+                            {"valueCoding": {"system": SCORE_SYSTEM, "code": str(v), "display": text}}
+                            for v, text in f.scale_labels
+                        ],
+                    }
+                    for f in factors
+                    if f.domain == domain
+                ],
+            }
+            for domain, label in Domain.choices
+        ],
+    }
+
+
+def questionnaire_response(session, factors):
+    """One session's ratings as a FHIR R4 QuestionnaireResponse (dict, JSON-ready)."""
+    ratings = {r.factor_id: r.score for r in session.ratings.all()}
+    labels = {f.pk: dict(f.scale_labels) for f in factors}
+    groups = []
+    for domain, label in Domain.choices:
+        items = []
+        for f in factors:
+            score = ratings.get(f.pk)
+            if f.domain != domain or score is None:
+                continue  # not assessed: left unanswered
+            items.append(
+                {
+                    "linkId": f.key,
+                    "text": f.name,
+                    "answer": [
+                        {"valueCoding": {"system": SCORE_SYSTEM, "code": str(score), "display": labels[f.pk][score]}}
+                    ],
+                }
+            )
+        if items:
+            groups.append({"linkId": domain, "text": label, "item": items})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"session-{session.pk}",
+        "questionnaire": QUESTIONNAIRE_URL,
+        "status": "completed",
+        "subject": {"display": session.client.label},
+        "authored": timezone.make_aware(
+            timezone.datetime.combine(session.date, timezone.datetime.min.time())
+        ).isoformat(),
+        "author": {"display": str(session.client.clinician)},
+        "item": groups,
+    }
+
+
+def ordered_factors():
+    return list(Factor.objects.in_form_order())
