@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "clients",
     "supervision",
     "audit",
+    "selfreport",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,9 @@ AXES_VERBOSE = False
 PROXY_COUNT = env_int("PROXY_COUNT", 0)  # trusted proxies in front of the app that append to X-Forwarded-For
 AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
 
+# One-time client self-report links expire after this many hours.
+SELF_REPORT_LINK_HOURS = env_int("SELF_REPORT_LINK_HOURS", 48)
+
 # --- Security headers -----------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -211,4 +215,5 @@ ALLIANCE_FLAGS = {
     "repair_margin": 5,
     "repair_sessions": 3,
     "stalled_days": env_int("FLAG_STALLED_DAYS", 21),
+    "discrepancy_gap": 2,
 }

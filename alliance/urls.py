@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/logged-out/", logged_out, name="logged_out"),
     path("admin/", admin.site.urls),
+    path("", include("selfreport.urls")),
     path("", include("supervision.urls")),
     path("", include("clients.urls")),
 ]

@@ -26,6 +26,7 @@ IGNORED = {
     "overall_score",
     "password",
     "last_login",
+    "token_hash",
 }
 FREE_TEXT = {
     "clients.client": {"culture_notes", "support_notes"},
@@ -108,8 +109,10 @@ def client_of(obj):
         return obj.pk
     if hasattr(obj, "client_id"):
         return obj.client_id
-    if label == "clients.rating":
+    if label in ("clients.rating", "selfreport.selfreportlink"):
         return getattr(obj.session, "client_id", None)
+    if label == "selfreport.selfreportrating":
+        return obj.link.session.client_id
     return None
 
 

@@ -16,6 +16,7 @@ TRACKED = [
     "clients.Rating",
     "clients.PromptTrial",
     "supervision.ReviewNote",
+    "selfreport.SelfReportLink",
 ]
 
 

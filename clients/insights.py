@@ -49,6 +49,26 @@ class Insight:
         return self.points[-1].id if self.points else None
 
     @property
+    def client_view(self):
+        """The latest session the client rated themselves: (point, [(factor name, ours, theirs, gap)])."""
+        answered = [p for p in self.points if any(v is not None for v in p.client_ratings.values())]
+        if not answered:
+            return None
+        latest = answered[-1]
+        rows = [
+            (
+                self.factor_names.get(key, key),
+                latest.ratings.get(key),
+                theirs,
+                (latest.ratings.get(key) or 0) - theirs >= 2
+                if theirs is not None and latest.ratings.get(key)
+                else False,
+            )
+            for key, theirs in latest.client_ratings.items()
+        ]
+        return latest, rows
+
+    @property
     def session_dates(self):
         return {p.id: p.date for p in self.points}
 
@@ -162,6 +182,7 @@ def chart_data(insight: Insight) -> dict:
         "labels": [p.date.isoformat() for p in points],
         "overall": [p.overall for p in points],
         **{domain: [p.domains.get(domain) for p in points] for domain in scoring.DOMAINS},
+        "client_view": [scoring.index(p.client_ratings.values()) for p in points],
         "markers": markers,
     }
 

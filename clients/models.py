@@ -236,12 +236,21 @@ class Client(models.Model):
         return self.label
 
     def points(self) -> list[scoring.Point]:
-        """This client's sessions as the scoring module's series (two queries)."""
+        """This client's sessions as the scoring module's series (three queries)."""
         ratings: dict[int, dict[str, int | None]] = {}
         for session_id, key, score in Rating.objects.filter(session__client=self).values_list(
             "session_id", "factor__key", "score"
         ):
             ratings.setdefault(session_id, {})[key] = score
+        from selfreport.models import SelfReportRating  # the client's own ratings (its app depends on this one)
+
+        theirs: dict[int, dict[str, int | None]] = {}
+        for session_id, key, score in (
+            SelfReportRating.objects.filter(link__session__client=self, link__used_at__isnull=False)
+            .order_by("link__used_at")
+            .values_list("link__session_id", "factor__key", "score")
+        ):
+            theirs.setdefault(session_id, {})[key] = score  # the latest answered link wins
         rows = self.sessions.order_by("date", "pk").values_list(
             "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
         )
@@ -253,6 +262,7 @@ class Client(models.Model):
                 setting=setting,
                 ratings=ratings.get(pk, {}),
                 domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
+                client_ratings=theirs.get(pk, {}),
             )
             for pk, date, overall, setting, *domain_scores in rows
         ]
@@ -401,6 +411,7 @@ class Flag(models.Model):
 
     class Kind(models.TextChoices):
         RUPTURE = scoring.RUPTURE, "Rupture"
+        DISCREPANCY = scoring.DISCREPANCY, "Client rated lower"
         PERSISTENT = scoring.PERSISTENT, "Persistent weakness"
         LOW_FACTOR = scoring.LOW_FACTOR, "Low factor"
 
@@ -433,7 +444,7 @@ class Flag(models.Model):
         indexes = [models.Index(fields=["client", "status"], name="flag_client_status")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["rupture", "persistent", "low_factor"]), name="flag_kind_valid"
+                condition=Q(kind__in=["rupture", "discrepancy", "persistent", "low_factor"]), name="flag_kind_valid"
             ),
             models.CheckConstraint(condition=Q(status__in=["open", "repaired", "recovered"]), name="flag_status_valid"),
         ]

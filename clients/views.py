@@ -24,6 +24,7 @@ from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import StaleSessionError
 from factors.models import Domain, Factor
+from selfreport.models import SelfReportLink
 from supervision.forms import ReviewNoteForm
 
 CASELOAD_PAGE_SIZE = 25
@@ -175,6 +176,7 @@ def client_detail(request, pk):
             "can_edit": client.clinician_id == request.user.pk,
             "can_review": can_review,
             "review_notes": review_notes,
+            "self_report_links": SelfReportLink.objects.filter(session__client=client).select_related("session")[:5],
             "unread_notes": sum(1 for note in review_notes if note.read_at is None),
             "review_form": ReviewNoteForm(open_flags=insight.flags, label_of=insight.label) if can_review else None,
             "page": page,

@@ -22,6 +22,7 @@ class FactorAdmin(admin.ModelAdmin):
         "label_3",
         "label_4",
         "label_5",
+        "client_question",
     ]
 
     def has_add_permission(self, request):

@@ -36,6 +36,11 @@ class Factor(models.Model):
     label_3 = models.CharField("label for 3", max_length=40)
     label_4 = models.CharField("label for 4", max_length=40)
     label_5 = models.CharField("label for 5", max_length=40)
+    client_question = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Plain words asked of the client on their self-report link; blank: not asked.",
+    )
 
     objects = FactorQuerySet.as_manager()
 
@@ -73,6 +78,7 @@ class Prompt(models.Model):
         PERSISTENT = "persistent", "Persistent weakness"
         RUPTURE = "rupture", "Rupture"
         STALLED = "stalled", "Stalled"
+        DISCREPANCY = "discrepancy", "Client rated lower"
 
     factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="prompts")
     applies_to = models.CharField(max_length=12, choices=AppliesTo.choices)
@@ -86,7 +92,7 @@ class Prompt(models.Model):
         ordering = ["factor__order", "applies_to", "order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(applies_to__in=["low_factor", "persistent", "rupture", "stalled"]),
+                condition=models.Q(applies_to__in=["low_factor", "persistent", "rupture", "stalled", "discrepancy"]),
                 name="prompt_applies_to_valid",
             ),
         ]

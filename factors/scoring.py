@@ -75,13 +75,21 @@ class Thresholds:
     repair_margin: float = 5  # back within this many points of the baseline...
     repair_sessions: int = 3  # ...within this many sessions
     stalled_days: int = 21  # an active client with no session for this long
+    discrepancy_gap: int = 2  # the client rates a factor this much below the clinician
 
 
 RUPTURE, PERSISTENT, LOW_FACTOR, STALLED = "rupture", "persistent", "low_factor", "stalled"
+DISCREPANCY = "discrepancy"
 OPEN, REPAIRED, RECOVERED = "open", "repaired", "recovered"
 # Most urgent first.
-URGENCY = {RUPTURE: 40, PERSISTENT: 30, LOW_FACTOR: 20, STALLED: 10}
-KIND_LABELS = {RUPTURE: "Rupture", PERSISTENT: "Persistent weakness", LOW_FACTOR: "Low factor", STALLED: "Stalled"}
+URGENCY = {RUPTURE: 40, DISCREPANCY: 35, PERSISTENT: 30, LOW_FACTOR: 20, STALLED: 10}
+KIND_LABELS = {
+    RUPTURE: "Rupture",
+    DISCREPANCY: "Client rated lower",
+    PERSISTENT: "Persistent weakness",
+    LOW_FACTOR: "Low factor",
+    STALLED: "Stalled",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Point:
     ratings: Mapping[str, int | None] = field(default_factory=dict)
     setting: str = ""
     domains: Mapping[str, float | None] = field(default_factory=dict)  # domain scores, for charts
+    client_ratings: Mapping[str, int | None] = field(default_factory=dict)  # the client's own, by self-report
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,32 @@ def _episode_flag(points, episode, status, resolved_by):
     )
 
 
+def discrepancy_flags(points: Sequence[Point], t: Thresholds, names: Mapping[str, str] = {}) -> list[Flag]:
+    """In the latest session the client rated themselves, each factor the client
+    rated `discrepancy_gap` or more points below the clinician: a known sign of
+    a rupture the therapist has not seen."""
+    rated = [p for p in _chronological(points) if any(v is not None for v in p.client_ratings.values())]
+    if not rated:
+        return []
+    latest = rated[-1]
+    flags = []
+    for key, theirs in latest.client_ratings.items():
+        ours = latest.ratings.get(key)
+        if theirs is None or ours is None or ours - theirs < t.discrepancy_gap:
+            continue
+        flags.append(
+            Flag(
+                kind=DISCREPANCY,
+                since=latest.date,
+                session_ids=(latest.id,),
+                factors=(key,),
+                detail=f"{_name(key, names)}: the client rated {theirs}, you rated {ours}",
+                lowest=theirs,
+            )
+        )
+    return flags
+
+
 def stalled_flag(last_session: date | None, intake: date, today: date, t: Thresholds) -> Flag | None:
     """An active client with no session for `stalled_days` (counted from intake if none yet)."""
     since = last_session or intake
@@ -279,7 +314,7 @@ def stalled_flag(last_session: date | None, intake: date, today: date, t: Thresh
 def evaluate(points: Iterable[Point], t: Thresholds, names: Mapping[str, str] = {}) -> list[Flag]:
     """Every session-derived flag of a client's series (stalled is time-derived: see stalled_flag)."""
     points = _chronological(points)
-    return rupture_flags(points, t, names) + weak_factor_flags(points, t, names)
+    return rupture_flags(points, t, names) + discrepancy_flags(points, t, names) + weak_factor_flags(points, t, names)
 
 
 def by_urgency(flags: Iterable[Flag]) -> list[Flag]:

@@ -58,7 +58,7 @@ def test_a_clinician_logs_in_adds_a_client_logs_a_session_and_sees_it(live_serve
     expect(grid.get_by_role("row", name=re.compile("^Openness"))).to_contain_text("2")
     expect(grid.get_by_role("row", name=re.compile("^Stigma"))).to_contain_text("not assessed")
     chart_lines = page.evaluate("() => Chart.getChart('trend-chart').data.datasets.length")
-    assert chart_lines == 6  # overall, three domains, rupture and repair markers
+    assert chart_lines == 7  # overall, three domains, the client's view, rupture and repair markers
     screenshot("04-client-page")
     assert violations == []  # the pages run under the strict CSP without breaking anything
 

@@ -272,3 +272,26 @@ def test_an_index_only_rupture_points_at_the_weakest_factors_of_its_session():
     ratings = [{"a": 4, "b": 4, "c": 5}] * 3 + [{"a": 3, "b": 3, "c": 4}]
     points = series([75, 75, 75, 58], ratings)
     assert only(evaluate(points, T), RUPTURE).factors == ("a", "b")
+
+
+def test_a_client_rating_two_points_below_the_clinician_is_a_discrepancy():
+    points = [
+        Point(id=1, date=START, overall=75, ratings={"a": 4, "b": 4}, client_ratings={"a": 2, "b": 3}),
+        Point(id=2, date=START + timedelta(weeks=1), overall=75, ratings={"a": 4, "b": 4}),
+    ]
+    [flag] = [f for f in evaluate(points, T, {"a": "Alpha"}) if f.kind == "discrepancy"]
+    assert (flag.factors, flag.session_ids, flag.since) == (("a",), (1,), START)
+    assert flag.detail == "Alpha: the client rated 2, you rated 4"
+
+
+def test_no_discrepancy_when_the_client_rates_higher_skips_or_only_one_lower():
+    points = [
+        Point(
+            id=1,
+            date=START,
+            overall=75,
+            ratings={"a": 3, "b": 4, "c": None},
+            client_ratings={"a": 5, "b": None, "c": 1},
+        )
+    ]
+    assert [f for f in evaluate(points, T) if f.kind == "discrepancy"] == []

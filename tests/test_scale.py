@@ -53,8 +53,8 @@ def test_logging_a_session_issues_the_same_queries_however_long_the_history(
     data.update({f"score_{f.key}": "3" for f in Factor.objects.all()})
     # 1 session, 2 user, 3 factors, 4 the client choice, 5 duplicate check, 6-8 the model's check
     # constraint validated in a savepoint, 9 savepoint, 10 insert session, 11 its audit row, 12 existing
-    # ratings, 13 insert ratings, 14 their audit rows, 15 update scores, 16 factor names, 17-18 the series
-    # (ratings, sessions), 19 delete flags, 20 insert flags, 21 client summary, 22 release savepoint
-    with django_assert_num_queries(22):
+    # ratings, 13 insert ratings, 14 their audit rows, 15 update scores, 16 factor names, 17-19 the series
+    # (ratings, self-reports, sessions), 20 delete flags, 21 insert flags, 22 client summary, 23 release
+    with django_assert_num_queries(23):
         response = owner_client.post(reverse("session_create"), data)
     assert response.status_code == 302

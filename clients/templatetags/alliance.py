@@ -61,6 +61,7 @@ def days_ago(day):
 FLAG_STYLES = {
     # kind: (word, symbol, css) - one colour per severity, always with a word too.
     "rupture": ("Rupture", "▼", "flag-rupture"),
+    "discrepancy": ("Client rated lower", "◆", "flag-discrepancy"),
     "persistent": ("Persistent", "■", "flag-persistent"),
     "low_factor": ("Low", "●", "flag-low"),
     "stalled": ("Stalled", "◷", "flag-stalled"),
@@ -73,7 +74,8 @@ def flag_badge(flag, names=None):
     word, symbol, css = FLAG_STYLES[flag.kind]
     if getattr(flag, "status", "open") != "open":
         word, symbol, css = flag.status.capitalize(), "✓", "flag-resolved"
-    factors = [names.get(k, k) for k in flag.factors] if names and flag.kind in ("low_factor", "persistent") else []
+    per_factor = flag.kind in ("low_factor", "persistent", "discrepancy")
+    factors = [names.get(k, k) for k in flag.factors] if names and per_factor else []
     text = f"{word}: {', '.join(factors)}" if factors else word
     return format_html(
         '<span class="badge flag {}" title="{}"><span aria-hidden="true">{} </span>{}</span>',

@@ -42,6 +42,8 @@
         line("Therapist", data.therapist, "#7fa7c9", 1.25),
         line("Client", data.client, "#c98f3f", 1.25),
         line("Context", data.contextual, "#8a8a8a", 1.25),
+        { ...line("Client's view", data.client_view, "#6f42c1", 0), showLine: false, pointRadius: 5,
+          pointStyle: "rectRot" },
         marker(data.markers.rupture, "#b3261e", "triangle"),
         marker(data.markers.repair, "#1e7b4f", "circle"),
       ],
@@ -56,7 +58,7 @@
           labels: {
             boxWidth: 12,
             sort: (a, b) => a.datasetIndex - b.datasetIndex,
-            filter: (item, chart) => chart.datasets[item.datasetIndex].data.length > 0,
+            filter: (item, chart) => chart.datasets[item.datasetIndex].data.some((v) => v !== null),
           },
         },
       },

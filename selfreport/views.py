@@ -1,0 +1,109 @@
+"""The client's one-time self-report link, and the clinician's side of making one.
+
+The public pages need no account, show nothing about the client beyond the
+label the clinician chose (initials or a first name), and answer the same
+friendly page for an unknown, used or expired link.
+"""
+
+import base64
+
+import segno
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit import log
+from clients.models import TherapySession
+from factors.models import Factor
+from selfreport.forms import SelfReportForm
+from selfreport.models import SelfReportLink, SelfReportRating
+
+
+def _get_session_for_clinician(user, pk):
+    """A session of one of the user's own (active) clients, else 404."""
+    return get_object_or_404(
+        TherapySession.objects.editable_by(user).filter(client__status="active").select_related("client"), pk=pk
+    )
+
+
+@require_POST
+def create_link(request, pk):
+    """Make a one-time link for a session and show it once, with a QR code."""
+    session = _get_session_for_clinician(request.user, pk)
+    link, token = SelfReportLink.create_for(session, request.user)
+    url = request.build_absolute_uri(reverse("self_report", args=[token]))
+    svg = segno.make(url, error="m").svg_inline(scale=5, dark="#1f2d3d")
+    return render(
+        request,
+        "selfreport/link_created.html",
+        {
+            "session": session,
+            "client": session.client,
+            "link": link,
+            "url": url,
+            "qr": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        },
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def respond(request, token):
+    link = SelfReportLink.objects.by_token(token) if len(token) < 100 else None
+    if link is None or link.state != SelfReportLink.State.OPEN:
+        state = link.state if link else "unknown"
+        return render(request, "selfreport/closed.html", {"state": state})
+    factors = list(Factor.objects.in_form_order())
+    form = SelfReportForm(request.POST or None, factors=factors)
+    if request.method == "POST" and form.is_valid():
+        if not _save(link, form):
+            return render(request, "selfreport/closed.html", {"state": SelfReportLink.State.USED})
+        return render(request, "selfreport/thanks.html", {"greeting": link.session.client.label})
+    return render(
+        request,
+        "selfreport/respond.html",
+        {
+            "form": form,
+            "greeting": link.session.client.label,
+            "count": len(form.factors),
+        },
+    )
+
+
+@transaction.atomic
+def _save(link, form):
+    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing."""
+    now = timezone.now()
+    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not claimed:
+        return False
+    ratings = SelfReportRating.objects.bulk_create(
+        SelfReportRating(link=link, factor=f, score=score) for f, score in form.answers()
+    )
+    who = f"client (self-report link {link.pk})"
+    log.record_many(
+        [
+            log.event(
+                log.Action.UPDATE,
+                link,
+                client_id=link.session.client_id,
+                username=who,
+                changes={"used_at": [None, str(now)]},
+            )
+        ]
+        + [
+            log.event(
+                log.Action.CREATE,
+                r,
+                client_id=link.session.client_id,
+                username=who,
+                changes={"factor": r.factor.key, "score": r.score},
+            )
+            for r in ratings
+        ]
+    )
+    link.session.client.refresh_flags()
+    return True

@@ -1,0 +1,157 @@
+"""The client's one-time self-report link and the discrepancy flag."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from factors.models import Factor
+from selfreport.models import SelfReportLink, SelfReportRating, hash_token
+from tests.factories import TherapySessionFactory
+
+pytestmark = pytest.mark.django_db
+ASKED = ["communication", "cultural_competence", "boundaries", "flexibility", "openness", "expectations", "setting"]
+
+
+@pytest.fixture
+def phone():
+    """The client's own phone: no account, no session with the app."""
+    return Browser()
+
+
+@pytest.fixture
+def session(their_client):
+    return TherapySessionFactory(
+        client=their_client, date=timezone.localdate() - timedelta(days=1), note="Private session note"
+    )
+
+
+def make_link(owner_client, session):
+    response = owner_client.post(reverse("self_report_create", args=[session.pk]))
+    assert response.status_code == 200
+    url = response.context["url"]
+    return response, re.search(r"/r/([^/]+)/$", url).group(1)
+
+
+def answers(**overrides):
+    data = dict.fromkeys(ASKED, "4")
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_clinician_makes_a_link_shown_once_with_a_qr_code_and_only_its_hash_is_kept(owner_client, session):
+    response, token = make_link(owner_client, session)
+    html = response.content.decode()
+    assert 'src="data:image/svg+xml;base64,' in html
+    assert token in html
+    assert len(token) >= 43  # 32 random bytes
+    link = SelfReportLink.objects.get()
+    assert link.token_hash == hash_token(token)
+    assert not SelfReportLink.objects.filter(token_hash=token).exists()
+    assert link.expires_at - timezone.now() > timedelta(hours=47)
+    assert AuditEvent.objects.filter(action="create", object_type="selfreport.selfreportlink").exists()
+
+
+def test_the_client_page_reveals_only_a_greeting(phone, owner_client, session):
+    _, token = make_link(owner_client, session)
+    html = phone.get(reverse("self_report", args=[token])).content.decode()
+    assert "Hi J.M." in html
+    assert html.count('type="radio"') == 7 * 5
+    assert "How well did your therapist listen" in html
+    for private in ["Private session note", str(session.client.clinician), "Log out"]:
+        assert private not in html
+
+
+def test_the_client_answers_once_and_sees_a_friendly_page_afterwards(phone, owner_client, session):
+    _, token = make_link(owner_client, session)
+    url = reverse("self_report", args=[token])
+    response = phone.post(url, answers(communication="2", setting=None))
+    assert "Thank you, J.M." in response.content.decode()
+    link = SelfReportLink.objects.get()
+    assert link.used_at is not None
+    scores = dict(SelfReportRating.objects.values_list("factor__key", "score"))
+    assert scores["communication"] == 2
+    assert scores["setting"] is None  # skipped
+    assert len(scores) == 7
+    again = phone.get(url).content.decode()
+    assert "your answers are already in" in again
+    phone.post(url, answers(communication="5"))
+    assert SelfReportRating.objects.count() == 7  # the second submit saved nothing
+    assert SelfReportRating.objects.get(factor__key="communication").score == 2
+
+
+def test_an_expired_link_gets_a_friendly_page_and_saves_nothing(phone, owner_client, session):
+    _, token = make_link(owner_client, session)
+    with time_machine.travel(timezone.now() + timedelta(hours=49)):
+        url = reverse("self_report", args=[token])
+        assert "This link has expired" in phone.get(url).content.decode()
+        response = phone.post(url, answers())
+    assert response.status_code == 200
+    assert not SelfReportRating.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["nonsense", "x" * 200, "a\x00b"])
+def test_an_unknown_link_says_so_kindly(phone, token):
+    response = phone.get(reverse("self_report", args=[token]) if "\x00" not in token else "/r/a%00b/")
+    assert response.status_code == 200
+    assert "This link does not work" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (answers(openness="7"), "Choose one of the five answers."),
+        (answers(openness="<script>"), "Choose one of the five answers."),
+        (dict.fromkeys(ASKED, ""), "Answer at least one question"),
+    ],
+)
+def test_bad_answers_show_an_error_and_keep_the_link_open(phone, owner_client, session, data, message):
+    _, token = make_link(owner_client, session)
+    response = phone.post(reverse("self_report", args=[token]), data)
+    assert message in response.content.decode()
+    assert "<script>" not in response.content.decode().split("</form>")[0].split("<form")[1]
+    assert not SelfReportRating.objects.exists()
+    assert SelfReportLink.objects.get().used_at is None
+
+
+def test_a_lower_client_rating_raises_a_discrepancy_flag_with_prompts(phone, owner_client, session, their_client):
+    _, token = make_link(owner_client, session)
+    phone.post(reverse("self_report", args=[token]), answers(communication="2"))  # clinician rated 4
+    flag = their_client.flags.get(kind="discrepancy")
+    assert flag.factor_keys == ["communication"]
+    assert flag.detail == "Communication: the client rated 2, you rated 4"
+    page = owner_client.get(reverse("client_detail", args=[their_client.pk]))
+    insight = page.context["insight"]
+    assert insight.flags[0].kind == "discrepancy"
+    assert insight.focus[0].prompt.applies_to == "discrepancy"
+    html = page.content.decode()
+    assert "Client rated lower: Communication" in html
+    assert "the client rated 2 or more lower" in html
+    assert page.context["chart"]["client_view"][-1] == pytest.approx(67.9, abs=0.1)  # (6*4+2)/7 = 3.71 -> 67.9
+
+
+def test_a_supervisor_cannot_make_a_link_and_a_discharged_client_gets_none(owner_client, session, their_client):
+    their_client.status = "discharged"
+    their_client.save()
+    assert owner_client.post(reverse("self_report_create", args=[session.pk])).status_code == 404
+    assert not SelfReportLink.objects.exists()
+
+
+def test_the_factor_admin_edits_the_client_question(client, admin_user):
+    client.force_login(admin_user)
+    factor = Factor.objects.get(key="setting")
+    data = {
+        "order": factor.order,
+        "name": factor.name,
+        "description": factor.description,
+        "client_question": "Did meeting this way work for you?",
+        **{f"label_{i}": label for i, label in factor.scale_labels},
+    }
+    assert client.post(reverse("admin:factors_factor_change", args=[factor.pk]), data).status_code == 302
+    factor.refresh_from_db()
+    assert factor.client_question == "Did meeting this way work for you?"
