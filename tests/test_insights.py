@@ -267,6 +267,13 @@ def test_the_caseload_shows_flag_badges_and_sorts_the_most_urgent_first(owner_cl
 def test_the_demo_data_shows_every_flag_kind():
     call_command("seed_demo", stdout=StringIO())
     stored = set(Flag.objects.values_list("kind", "status"))
-    assert {("rupture", "open"), ("rupture", "repaired"), ("persistent", "open"), ("low_factor", "open")} <= stored
+    expected = {
+        ("rupture", "open"),
+        ("rupture", "repaired"),
+        ("persistent", "open"),
+        ("low_factor", "open"),
+        ("discrepancy", "open"),
+    }
+    assert expected <= stored
     stalled = [c for c in Client.objects.with_summary() if c.stalled_flag(c.last_session_on) is not None]
     assert stalled

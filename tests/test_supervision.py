@@ -340,7 +340,14 @@ def test_the_demo_supervisors_dashboard_shows_every_flag_kind(client):
     for page in range(1, response.context["page"].paginator.num_pages + 1):
         for row in client.get(DASHBOARD, {"page": page}).context["rows"]:
             kinds |= {(f.kind, getattr(f, "status", "open")) for f in row.flag_list}
-    assert {("rupture", "open"), ("persistent", "open"), ("low_factor", "open"), ("stalled", "open")} <= kinds
+    expected = {
+        ("rupture", "open"),
+        ("persistent", "open"),
+        ("low_factor", "open"),
+        ("stalled", "open"),
+        ("discrepancy", "open"),
+    }
+    assert expected <= kinds
     assert {r.clinician.username for r in response.context["overview"]} == {"amara", "ben", "carmen"}
     assert Client.objects.filter(clinician__username="morgan").exists()  # the supervisor carries a caseload
 

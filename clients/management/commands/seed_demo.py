@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Team
 from clients.models import Client, TherapySession
 from factors.models import Factor
+from selfreport.models import SelfReportLink, SelfReportRating
 from supervision.models import ReviewNote
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
@@ -171,6 +172,7 @@ class Command(BaseCommand):
                     session.save_with_ratings(ratings)
                     created_sessions += 1
         self._review_note(users)
+        self._self_reports(users)
         self.stdout.write(
             f"Demo data: {created_clients} clients and {created_sessions} sessions created "
             f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."
@@ -213,3 +215,21 @@ class Command(BaseCommand):
                     "flag_label": "Rupture",
                 },
             )
+
+    def _self_reports(self, users):
+        """Two answered self-report links: one client agrees, one rates communication lower."""
+        factors = {f.key: f for f in Factor.objects.exclude(client_question="")}
+        for label, low in [("B.R.", None), ("A.K.", "communication")]:
+            client = Client.objects.filter(clinician=users["amara"], label=label).first()
+            session = client and client.sessions.order_by("-date", "-pk").first()
+            if session is None or SelfReportLink.objects.filter(session__client=client).exists():
+                continue
+            link, _ = SelfReportLink.create_for(session, users["amara"])
+            link.used_at = timezone.now()
+            link.save(update_fields=["used_at"])
+            ours = dict(session.ratings.values_list("factor__key", "score"))
+            SelfReportRating.objects.bulk_create(
+                SelfReportRating(link=link, factor=f, score=1 if key == low else (ours.get(key) or 4))
+                for key, f in factors.items()
+            )
+            client.refresh_flags()
