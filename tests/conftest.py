@@ -87,13 +87,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture
-def screenshot(page):
-    """Save a full-page screenshot under test-results/screenshots/ to look at."""
+def save_screenshot(page, name):
+    """A full-page PNG under SCREENSHOT_DIR (test-results/screenshots; docs/screenshots for the README)."""
     folder = os.environ.get("SCREENSHOT_DIR", "test-results/screenshots")
     os.makedirs(folder, exist_ok=True)
+    page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
-    def take(name):
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
-    return take
+@pytest.fixture
+def screenshot(page):
+    return lambda name: save_screenshot(page, name)
