@@ -155,3 +155,8 @@ def test_the_factor_admin_edits_the_client_question(client, admin_user):
     assert client.post(reverse("admin:factors_factor_change", args=[factor.pk]), data).status_code == 302
     factor.refresh_from_db()
     assert factor.client_question == "Did meeting this way work for you?"
+
+
+def test_the_session_page_offers_a_link_for_that_session(owner_client, session):
+    html = owner_client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    assert reverse("self_report_create", args=[session.pk]) in html
