@@ -1,11 +1,13 @@
 """No lost updates, all-or-nothing writes, and backup/restore of the clinical data."""
 
 import json
+from datetime import datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from clients.management.commands.clinical_data import MODELS, export_json
@@ -95,6 +97,18 @@ def test_the_clinical_data_round_trips_through_json(tmp_path):
     assert export_json() == before  # identical contents, keys included
     assert f"Imported {sum(counts.values())} rows" in out.getvalue()
     assert AuditEvent.objects.filter(action="export", object_type="clinical_data").exists()
+
+
+def test_timestamps_survive_the_round_trip_to_the_microsecond(tmp_path, their_client):
+    TherapySessionFactory(client=their_client)
+    TherapySession.objects.update(created_at=timezone.make_aware(datetime(2026, 3, 4, 5, 6, 7, 123)))
+    before = export_json()
+    assert "2026-03-04T05:06:07.000123Z" in before
+    path = tmp_path / "backup.json"
+    call_command("clinical_data", "export", str(path), stdout=StringIO())
+    Client.objects.all().delete()
+    call_command("clinical_data", "import", str(path), stdout=StringIO())
+    assert export_json() == before
 
 
 def test_import_refuses_to_overwrite_existing_rows(tmp_path, their_client):

@@ -9,10 +9,12 @@ factor key and must exist where the file is imported. Import is all or
 nothing and refuses to overwrite existing rows. Both directions are audited.
 """
 
+import datetime
 from pathlib import Path
 
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from audit import log
@@ -22,10 +24,20 @@ from supervision.models import ReviewNote
 MODELS = [Client, TherapySession, Rating, Flag, PromptTrial, ReviewNote]  # in dependency order
 
 
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Keeps datetimes to the microsecond (Django's encoder cuts them to milliseconds,
+    so a restore would not give back the same values)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat().replace("+00:00", "Z")
+        return super().default(o)
+
+
 def export_json() -> str:
     querysets = [model.objects.order_by("pk") for model in MODELS]
     objects = [obj for qs in querysets for obj in qs.iterator()]
-    return serializers.serialize("json", objects, indent=1, use_natural_foreign_keys=True)
+    return serializers.serialize("json", objects, indent=1, use_natural_foreign_keys=True, cls=ExactJSONEncoder)
 
 
 class Command(BaseCommand):
