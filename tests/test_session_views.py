@@ -12,20 +12,6 @@ from tests.factories import ClientFactory, TherapySessionFactory
 
 TODAY = timezone.localdate
 CREATE = reverse("session_create")
-KEYS = [
-    "communication",
-    "cultural_competence",
-    "boundaries",
-    "flexibility",
-    "openness",
-    "expectations",
-    "attachment",
-    "beliefs",
-    "setting",
-    "socioeconomic",
-    "support",
-    "stigma",
-]
 
 
 def form_data(for_client, **overrides):
@@ -34,8 +20,8 @@ def form_data(for_client, **overrides):
         "date": (TODAY() - timedelta(days=1)).isoformat(),
         "setting": "online",
         "note": "Talked about the move.",
-        **{f"score_{key}": "4" for key in KEYS},
-        **{f"note_{key}": "" for key in KEYS},
+        **{f"score_{key}": "4" for key in Factor.objects.values_list("key", flat=True)},
+        **{f"note_{key}": "" for key in Factor.objects.values_list("key", flat=True)},
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
