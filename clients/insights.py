@@ -80,8 +80,7 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
     """Everything the client page shows about the alliance (five queries)."""
     points = client.points()  # 2 queries
     stored = list(client.flags.all())  # 1
-    stalled = client.stalled_flag(points[-1].date if points else None)
-    flags = scoring.by_urgency([*stored, *([stalled] if stalled else [])])
+    flags = flags_by_urgency(client, stored)
     trials = list(client.prompt_trials.select_related("prompt__factor", "after_session", "chosen_by"))  # 1
     insight = Insight(
         points=points,
@@ -95,13 +94,18 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
     return insight
 
 
+def flags_by_urgency(client, stored, today=None):
+    """A client's `stored` open flags plus "stalled" if it applies, most urgent first."""
+    stalled = client.stalled_flag(today)
+    return scoring.by_urgency([*stored, *([stalled] if stalled else [])])
+
+
 def attach_flags(clients, today=None):
-    """Give each client (from a query with open_flags prefetched and
-    last_session_on annotated) a `flag_list`: stored and stalled, most urgent first."""
+    """Give each client (from a query with open_flags prefetched) a `flag_list`:
+    stored and stalled, most urgent first."""
     clients = list(clients)
     for client in clients:
-        stalled = client.stalled_flag(client.last_session_on, today)
-        client.flag_list = scoring.by_urgency([*client.open_flags, *([stalled] if stalled else [])])
+        client.flag_list = flags_by_urgency(client, client.open_flags, today)
     return clients
 
 

@@ -294,11 +294,13 @@ class Client(models.Model):
         self.top_urgency = max((f.urgency for f in open_flags), default=0)
         self.open_flag_count = len(open_flags)
 
-    def stalled_flag(self, last_session_on, today=None):
-        """The time-derived "stalled" flag (never stored), or None."""
+    def stalled_flag(self, today=None):
+        """The time-derived "stalled" flag (never stored; from the stored last session date), or None."""
         if self.status != self.Status.ACTIVE:
             return None
-        return scoring.stalled_flag(last_session_on, self.intake_date, today or timezone.localdate(), flag_thresholds())
+        return scoring.stalled_flag(
+            self.last_session_on, self.intake_date, today or timezone.localdate(), flag_thresholds()
+        )
 
 
 def flag_thresholds() -> scoring.Thresholds:

@@ -275,5 +275,5 @@ def test_the_demo_data_shows_every_flag_kind():
         ("discrepancy", "open"),
     }
     assert expected <= stored
-    stalled = [c for c in Client.objects.with_summary() if c.stalled_flag(c.last_session_on) is not None]
+    stalled = [c for c in Client.objects.with_summary() if c.stalled_flag() is not None]
     assert stalled
