@@ -71,12 +71,32 @@ class SelfReportLink(models.Model):
         return self.State(self.state).label
 
 
+class SelfReportRatingQuerySet(models.QuerySet):
+    def latest_by_session(self, client_id) -> dict[int, dict[str, int | None]]:
+        """A client's own answers, {session id: {factor key: score or None}}; where a
+        session has several answered links, the latest answered one counts."""
+        answers: dict[int, dict[str, int | None]] = {}
+        latest_link: dict[int, int] = {}
+        for session_id, link_id, key, score in (
+            self.filter(link__session__client_id=client_id, link__used_at__isnull=False)
+            .order_by("link__used_at", "link_id")
+            .values_list("link__session_id", "link_id", "factor__key", "score")
+        ):
+            if latest_link.get(session_id) != link_id:
+                latest_link[session_id] = link_id
+                answers[session_id] = {}
+            answers[session_id][key] = score
+        return answers
+
+
 class SelfReportRating(models.Model):
     """The client's rating of one factor through one link (null: they skipped it)."""
 
     link = models.ForeignKey(SelfReportLink, on_delete=models.CASCADE, related_name="ratings")
     factor = models.ForeignKey("factors.Factor", on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = SelfReportRatingQuerySet.as_manager()
 
     class Meta:
         constraints = [
