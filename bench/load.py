@@ -24,9 +24,10 @@ import django
 django.setup()
 
 from accounts.models import User  # noqa: E402
-from clients.management.commands.seed_demo import DEMO_PASSWORD  # noqa: E402
 from clients.models import Client, TherapySession  # noqa: E402
+from clients.recording import refresh_flags  # noqa: E402
 from factors.models import Factor  # noqa: E402
+from supervision.management.commands.seed_demo import DEMO_PASSWORD  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PORT = 8001
@@ -171,7 +172,7 @@ def _cleanup(usernames):
     )
     TherapySession.objects.filter(client_id__in=touched, setting="phone").delete()
     for client in Client.objects.filter(pk__in=touched):
-        client.refresh_flags()
+        refresh_flags(client)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from clients.models import Client, TherapySession  # noqa: E402
+from clients.recording import refresh_flags  # noqa: E402
 from factors.models import Factor  # noqa: E402
 
 REPEAT = 30
@@ -136,7 +137,7 @@ def _cleanup(targets):
     """Remove the sessions the benchmark logged (setting "phone"), and re-label their flags."""
     TherapySession.objects.filter(client__in=targets, setting="phone").delete()
     for target in targets:
-        target.refresh_flags()
+        refresh_flags(target)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import io
 from django.utils import timezone
 
 from factors.models import Domain, Factor
+from flags import labels
 
 QUESTIONNAIRE_URL = "https://alliance.example.org/fhir/Questionnaire/alliance-twelve-factors"
 SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
@@ -69,8 +70,7 @@ def caseload_csv(clients, names):
 
 
 def _flag_text(flag, names):
-    factors = ", ".join(names.get(k, k) for k in flag.factors)
-    return f"{flag.kind}{' (' + factors + ')' if factors else ''} since {flag.since.isoformat()}"
+    return labels.label(flag, names)
 
 
 def questionnaire(factors):

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from clients.models import Client, TherapySession
+from clients.recording import save_session
 from factors.models import Domain, Factor, Prompt
 
 NOT_ASSESSED = ""
@@ -25,6 +26,7 @@ class ClientForm(forms.ModelForm):
             "attachment_style",
             "usual_setting",
             "fee_arrangement",
+            "session_interval_days",
             "culture_notes",
             "support_notes",
         ]
@@ -178,6 +180,13 @@ class SessionForm(forms.ModelForm):
                         f"A {self.instance.Setting(setting).label.lower()} session on "
                         f"{date_format(date)} is already logged for {client.label}. Edit that one instead.",
                     )
+        scores = [cleaned.get(self.score_name(f)) for f in self.factors]
+        if not any(self.has_error(self.score_name(f)) for f in self.factors) and all(s is None for s in scores):
+            self.add_error(
+                None,
+                "Rate at least one factor: a session with every factor “not assessed” says nothing about the "
+                "alliance and would blank the client's latest index.",
+            )
         return cleaned
 
     def ratings(self):
@@ -190,7 +199,7 @@ class SessionForm(forms.ModelForm):
         """Save through clients.recording; raises StaleSessionError if someone else saved first."""
         session = super().save(commit=False)
         expected = self.cleaned_data.get("version") if session.pk else None
-        session.save_with_ratings(self.ratings(), expected_version=expected)
+        save_session(session, self.ratings(), expected_version=expected)
         return session
 
 

@@ -1,28 +1,38 @@
 """What the app tells a clinician about one client's alliance.
 
-Glue between the database and the pure rules in factors.scoring: it gathers
-a client's series, stored flags, prompts and tried prompts with a fixed
-number of queries, and shapes them for the client and session pages.
+Glue between the database and the pure rules in flags.rules: it gathers a
+client's series, stored flags, prompts and tried prompts with a fixed number
+of queries, and shapes them for the client and session pages.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils.formats import date_format
 
-from clients.models import Client, Flag, PromptTrial, Rating
+from clients.models import Client, PromptTrial, Rating
+from clients.recording import series
 from factors import scoring
 from factors.models import Domain, Factor, Prompt
+from flags import labels, rules
+from flags.models import Flag, thresholds
 
 FOCUS_LIMIT = 5
+HISTORY_LIMIT = 30
 WEAKEST_PER_COLUMN = 2
+EPISODES = (rules.RUPTURE, rules.FACTOR_DROP, rules.CONTEXT_CHANGE)
+# A kind with no prompt of its own for a factor borrows the nearest kind's prompts.
+PROMPT_FALLBACK = {
+    rules.FACTOR_DROP: rules.RUPTURE,
+    rules.CLIENT_CONCERN: rules.DISCREPANCY,
+    rules.CONTEXT_CHANGE: rules.LOW_FACTOR,
+}
 
 
 @dataclass
 class FocusItem:
     prompt: Prompt
-    flag: object  # a stored Flag or the time-derived scoring.Flag for "stalled"
+    flag: object  # a stored Flag or the time-derived rules.Flag for "stalled"
     trial: PromptTrial | None  # set when the clinician chose it after the latest session
 
 
@@ -32,21 +42,50 @@ class TrialResult:
     outcome: str
     before: int | None
     after: list[int]
+    base: rules.BaseRate | None = None  # how often the factor rose after the same rating with no prompt
+
+
+@dataclass
+class Card:
+    """One card on the client page: a flag, with the low-factor flags raised in
+    the same session of an episode listed inside it."""
+
+    flag: object
+    members: list = field(default_factory=list)
 
 
 @dataclass
 class Insight:
-    points: list[scoring.Point]
+    points: list[rules.Point]
     flags: list  # open flags, most urgent first (stored ones plus "stalled")
-    ruptures: list[Flag]  # every rupture episode, for the chart markers
+    episodes: list[Flag]  # every rupture, factor drop and context change, for the chart markers
     summary: scoring.Summary
+    history: list[Flag] = field(default_factory=list)  # closed, repaired and recovered flags, newest first
+    history_more: int = 0
     focus: list[FocusItem] = field(default_factory=list)
     trials: list[TrialResult] = field(default_factory=list)
     factor_names: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, list] = field(default_factory=dict)  # identity -> FlagReview rows
 
     @property
     def latest_session_id(self):
         return self.points[-1].id if self.points else None
+
+    @property
+    def cards(self) -> list[Card]:
+        """Open flags as cards: low factors raised in an episode's sessions sit inside it."""
+        cards = [Card(f) for f in self.flags]
+        episodes = [c for c in cards if c.flag.kind in EPISODES]
+        grouped = set()
+        for card in episodes:
+            sessions = set(card.flag.session_ids)
+            for other in cards:
+                f = other.flag
+                weak = f.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and id(f) not in grouped
+                if weak and set(f.session_ids[-1:]) & sessions:
+                    card.members.append(f)
+                    grouped.add(id(f))
+        return [c for c in cards if id(c.flag) not in grouped]
 
     @property
     def client_view(self):
@@ -55,49 +94,67 @@ class Insight:
         if not answered:
             return None
         latest = answered[-1]
-        rows = [
-            (
-                self.factor_names.get(key, key),
-                latest.ratings.get(key),
-                theirs,
-                (latest.ratings.get(key) or 0) - theirs >= 2
-                if theirs is not None and latest.ratings.get(key)
-                else False,
+        gap = thresholds().discrepancy_gap
+        rows = []
+        for key, theirs in latest.client_ratings.items():
+            ours = latest.ratings.get(key)
+            rows.append(
+                (self.name(key), ours, theirs, theirs is not None and ours is not None and ours - theirs >= gap)
             )
-            for key, theirs in latest.client_ratings.items()
-        ]
         return latest, rows
 
     @property
     def session_dates(self):
         return {p.id: p.date for p in self.points}
 
+    @property
+    def current_index(self):
+        indexed = [p.overall for p in self.points if p.overall is not None]
+        return indexed[-1] if indexed else None
+
+    def name(self, key):
+        return self.factor_names.get(key, key.replace("_", " ").capitalize())
+
     def label(self, flag):
-        return flag_label(flag, self.factor_names)
+        return labels.label(flag, self.factor_names)
+
+    def detail(self, flag):
+        return labels.detail(flag, self.factor_names, self.current_index)
 
 
 def for_client(client: Client, factors: list[Factor]) -> Insight:
-    """Everything the client page shows about the alliance (five queries)."""
-    points = client.points()  # 2 queries
+    """Everything the client page shows about the alliance (seven to nine queries)."""
+    points = series(client)  # 3 queries
     stored = list(client.flags.all())  # 1
-    flags = flags_by_urgency(client, stored)
+    marks = defaultdict(list)
+    for review in client.flag_reviews.select_related("by"):  # 1
+        marks[review.key].append(review)
+    flags = flags_by_urgency(client, [f for f in stored if f.is_open])
     trials = list(client.prompt_trials.select_related("prompt__factor", "after_session", "chosen_by"))  # 1
+    closed = sorted((f for f in stored if not f.is_open), key=lambda f: (f.resolved_on or f.since, f.pk), reverse=True)
     insight = Insight(
         points=points,
         flags=flags,
-        ruptures=[f for f in stored if f.kind == Flag.Kind.RUPTURE],
+        episodes=[f for f in stored if f.kind in EPISODES],
         summary=scoring.summarise(points),
+        history=closed[:HISTORY_LIMIT],
+        history_more=max(0, len(closed) - HISTORY_LIMIT),
         factor_names={f.key: f.name for f in factors},
+        marks=dict(marks),
     )
-    insight.focus = focus_prompts(flags, _prompts_for(flags), trials, insight.latest_session_id)  # 1
+    wanted = [f for f in flags if not getattr(f, "quiet", False)]
+    insight.focus = focus_prompts(wanted, _prompts_for(wanted), trials, insight.latest_session_id)  # 1
     insight.trials = [_trial_result(t, points) for t in trials]
+    _attach_base_rates(client, insight.trials)  # 0 or 2
     return insight
 
 
 def flags_by_urgency(client, stored, today=None):
-    """A client's `stored` open flags plus "stalled" if it applies, most urgent first."""
+    """A client's `stored` open flags plus "stalled" if it applies, most urgent
+    first; a known circumstance sorts after the rest."""
     stalled = client.stalled_flag(today)
-    return scoring.by_urgency([*stored, *([stalled] if stalled else [])])
+    ranked = rules.by_urgency([*stored, *([stalled] if stalled else [])])
+    return sorted(ranked, key=lambda f: (getattr(f, "quiet", False), getattr(f, "reviewed_at", None) is not None))
 
 
 def attach_flags(clients, today=None):
@@ -109,28 +166,24 @@ def attach_flags(clients, today=None):
     return clients
 
 
-def flag_label(flag, names):
-    """How a flag reads in a list: "Persistent weakness: Openness, since 3 Mar 2026"."""
-    kind = scoring.KIND_LABELS[flag.kind]
-    factors = ", ".join(names.get(k, k) for k in flag.factors) if flag.kind != scoring.STALLED else ""
-    return f"{kind}{': ' + factors if factors else ''}, since {date_format(flag.since)}"
-
-
 def _prompts_for(flags):
     """The active prompts that could answer these flags (one query)."""
     if not flags:
         return []
     kinds = {f.kind for f in flags}
-    wanted = Q(applies_to__in=kinds - {scoring.STALLED}, factor__key__in={k for f in flags for k in f.factors})
-    if scoring.STALLED in kinds:
-        wanted |= Q(applies_to=scoring.STALLED)
+    kinds |= {PROMPT_FALLBACK[k] for k in kinds if k in PROMPT_FALLBACK}
+    wanted = Q(applies_to__in=kinds - {rules.STALLED}, factor__key__in={k for f in flags for k in f.factors})
+    wanted |= Q(applies_to__in=kinds, factor__isnull=True)
+    if rules.STALLED in kinds:
+        wanted |= Q(applies_to=rules.STALLED)
     return list(Prompt.objects.active().filter(wanted).select_related("factor"))
 
 
 def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) -> list[FocusItem]:
     """At most `limit` prompts for the open flags, most urgent flag first.
 
-    For each flag and each factor it names, one prompt of that kind: one the
+    For each flag and each factor it names, one prompt of that kind (or, where
+    the library has none for that factor, of the nearest kind): one the
     clinician already chose after the latest session, else one never tried
     with this client, else the library's first.
     """
@@ -138,7 +191,8 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) 
     tried_before = {t.prompt_id for t in trials}
     by_target: dict[tuple[str, str], list[Prompt]] = {}
     for p in prompts:
-        target = ("*", p.applies_to) if p.applies_to == scoring.STALLED else (p.factor.key, p.applies_to)
+        general = p.applies_to == rules.STALLED or p.factor_id is None
+        target = ("*", p.applies_to) if general else (p.factor.key, p.applies_to)
         by_target.setdefault(target, []).append(p)
 
     def preference(p):
@@ -146,9 +200,13 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) 
 
     chosen: list[FocusItem] = []
     for flag in flags:
-        targets = [("*", flag.kind)] if flag.kind == scoring.STALLED else [(k, flag.kind) for k in flag.factors]
-        for target in targets:
-            candidates = [p for p in by_target.get(target, []) if all(p != c.prompt for c in chosen)]
+        subjects = list(flag.factors) if flag.kind != rules.STALLED and flag.factors else ["*"]
+        for subject in subjects:
+            candidates = []
+            for kind in (flag.kind, PROMPT_FALLBACK.get(flag.kind)):
+                candidates = [p for p in by_target.get((subject, kind), []) if all(p != c.prompt for c in chosen)]
+                if candidates or kind is None:
+                    break
             if candidates:
                 best = min(candidates, key=preference)
                 chosen.append(FocusItem(prompt=best, flag=flag, trial=ticked.get(best.pk)))
@@ -158,17 +216,42 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) 
 
 
 def _trial_result(trial, points) -> TrialResult:
-    key = trial.prompt.factor.key
+    key = trial.prompt.factor.key if trial.prompt.factor_id else None
     anchor = (trial.after_session.date, trial.after_session_id)
-    before_values = [p.ratings.get(key) for p in points if (p.date, p.id) <= anchor]
+    before_values = [p.ratings.get(key) for p in points if (p.date, p.id) <= anchor] if key else []
     before = next((v for v in reversed(before_values) if v is not None), None)
-    after = [p.ratings.get(key) for p in points if (p.date, p.id) > anchor]
+    after = [p.ratings.get(key) for p in points if (p.date, p.id) > anchor] if key else []
     return TrialResult(
         trial=trial,
-        outcome=scoring.trial_outcome(before, after),
+        outcome=rules.trial_outcome(before, after),
         before=before,
         after=[v for v in after if v is not None][:3],
     )
+
+
+def _attach_base_rates(client, results):
+    """For each tried prompt, how often the same factor rose after the same rating
+    when no prompt was chosen, across the clinician's clients (two queries)."""
+    wanted = {r.trial.prompt.factor.key for r in results if r.before is not None and r.trial.prompt.factor_id}
+    if not wanted:
+        return
+    excluded = defaultdict(set)  # factor key -> sessions after which a prompt for it was chosen
+    for key, session_id in PromptTrial.objects.filter(
+        client__clinician_id=client.clinician_id, prompt__factor__key__in=wanted
+    ).values_list("prompt__factor__key", "after_session_id"):
+        excluded[key].add(session_id)
+    by_series = defaultdict(list)  # (factor key, client) -> [(session, rating)] in order
+    for key, client_id, session_id, score in (
+        Rating.objects.filter(session__client__clinician_id=client.clinician_id, factor__key__in=wanted)
+        .order_by("session__client_id", "session__date", "session_id")
+        .values_list("factor__key", "session__client_id", "session_id", "score")
+    ):
+        by_series[(key, client_id)].append((session_id, score))
+    for result in results:
+        key = result.trial.prompt.factor.key if result.trial.prompt.factor_id else None
+        if key in wanted and result.before is not None:
+            runs = [values for (k, _), values in by_series.items() if k == key]
+            result.base = rules.base_rate(runs, result.before, excluded[key])
 
 
 def chart_data(insight: Insight) -> dict:
@@ -176,10 +259,12 @@ def chart_data(insight: Insight) -> dict:
     points = insight.points
     index_of = {p.id: i for i, p in enumerate(points)}
     markers = {"rupture": [], "repair": []}
-    for flag in insight.ruptures:
+    for flag in insight.episodes:
+        if flag.kind != rules.RUPTURE:
+            continue
         start = index_of.get(flag.session_ids[0]) if flag.session_ids else None
         if start is not None:
-            markers["rupture"].append({"i": start, "status": flag.status, "detail": flag.detail})
+            markers["rupture"].append({"i": start, "status": flag.status, "detail": insight.detail(flag)})
         if flag.resolved_session_id in index_of:
             markers["repair"].append({"i": index_of[flag.resolved_session_id], "status": flag.status})
     return {

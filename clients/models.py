@@ -9,13 +9,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from factors import scoring
+from factors.kinds import URGENCY, FlagKind
 from factors.models import Factor, Prompt
-from supervision.models import ReviewNote
+from flags import rules
+from flags.models import Flag, thresholds
 
 SPARKLINE_SESSIONS = 8
 SUMMARY_FIELDS = [
@@ -25,6 +27,8 @@ SUMMARY_FIELDS = [
     "latest_index",
     "top_urgency",
     "open_flag_count",
+    "idle_since",
+    "stalled_on",
 ]
 
 
@@ -67,48 +71,14 @@ class ClientQuerySet(models.QuerySet):
         return self.annotate(
             attention=Greatest(
                 F("top_urgency"),
-                Case(When(self._stalled(today), then=Value(scoring.URGENCY[scoring.STALLED])), default=Value(0)),
+                Case(When(self.stalled(today), then=Value(URGENCY[FlagKind.STALLED])), default=Value(0)),
             )
         )
 
     @staticmethod
-    def _stalled(today):
-        """The stalled rule as a condition on with_summary's annotations."""
-        cutoff = (today or timezone.localdate()) - timedelta(days=flag_thresholds().stalled_days - 1)
-        return Q(status=Client.Status.ACTIVE) & (
-            Q(last_session_on__lt=cutoff) | Q(last_session_on__isnull=True, intake_date__lt=cutoff)
-        )
-
-    def flag_queue(self, kind="", domain="", since_from=None, since_to=None, today=None):
-        """Clients with an open flag matching the filters, stalled included, with
-        their summaries. A client matches when one of its open flags matches all
-        the filters (kind, a factor in `domain`, raised between the dates)."""
-        flags = Flag.objects.open().filter(client=OuterRef("pk"))
-        if kind and kind != scoring.STALLED:
-            flags = flags.filter(kind=kind)
-        if domain:
-            flags = flags.filter(domains__contains=domain)
-        if since_from:
-            flags = flags.filter(since__gte=since_from)
-        if since_to:
-            flags = flags.filter(since__lte=since_to)
-        stalled = self._stalled(today)
-        if since_from:
-            stalled &= Q(idle_since__gte=since_from)
-        if since_to:
-            stalled &= Q(idle_since__lte=since_to)
-        if kind == scoring.STALLED:
-            match = stalled if not domain else Q(pk__in=[])
-        elif kind or domain:
-            match = Exists(flags)
-        else:
-            match = Exists(flags) | stalled
-        return (
-            self.with_summary(today)
-            .annotate(idle_since=Coalesce("last_session_on", "intake_date"))
-            .filter(match)
-            .prefetch_related(Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"))
-        )
+    def stalled(today=None):
+        """The stalled rule as a condition on the stored `stalled_on` date."""
+        return Q(status=Client.Status.ACTIVE, stalled_on__lte=today or timezone.localdate())
 
     def for_dashboard(self, supervisor, today=None):
         """The team overview's query: the active clients of `supervisor`'s clinicians
@@ -148,20 +118,13 @@ class ClientQuerySet(models.QuerySet):
         """The caseload page's query: `clinician`'s clients (default: the user's own)
         as `user` may see them, with summaries, recent sessions (sparkline) and
         open flags (badges) and their count of unread review notes."""
-        unread_notes = (
-            ReviewNote.objects.unread()
-            .filter(client=OuterRef("pk"))
-            .values("client")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             self.for_user(user)
             .filter(clinician=clinician or user)
             .with_summary()
             .with_recent_sessions()
-            .prefetch_related(Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"))
-            .annotate(new_notes=Coalesce(Subquery(unread_notes), Value(0)))
+            .prefetch_related(Prefetch("flags", queryset=Flag.objects.in_queue(), to_attr="open_flags"))
+            .annotate(new_notes=Count("review_notes", filter=Q(review_notes__read_at__isnull=True)))
         )
 
 
@@ -182,6 +145,11 @@ class Client(models.Model):
         ONLINE = "online", "Online"
         BOTH = "both", "Both"
 
+    class SessionInterval(models.IntegerChoices):
+        WEEKLY = 7, "Weekly"
+        FORTNIGHTLY = 14, "Fortnightly"
+        MONTHLY = 28, "Monthly"
+
     class FeeArrangement(models.TextChoices):
         STANDARD = "standard", "Standard fee"
         SLIDING_SCALE = "sliding_scale", "Sliding scale"
@@ -198,6 +166,12 @@ class Client(models.Model):
     attachment_style = models.CharField(max_length=12, choices=AttachmentStyle.choices, default=AttachmentStyle.UNKNOWN)
     usual_setting = models.CharField(max_length=12, choices=UsualSetting.choices, default=UsualSetting.IN_PERSON)
     fee_arrangement = models.CharField(max_length=16, choices=FeeArrangement.choices, default=FeeArrangement.STANDARD)
+    session_interval_days = models.PositiveSmallIntegerField(
+        "usual interval between sessions",
+        choices=SessionInterval.choices,
+        default=SessionInterval.WEEKLY,
+        help_text="The client counts as stalled after twice this with no session (and never before three weeks).",
+    )
     culture_notes = models.TextField(
         "faith and culture",
         max_length=1000,
@@ -222,6 +196,10 @@ class Client(models.Model):
     latest_index = models.FloatField(null=True, blank=True, editable=False)
     top_urgency = models.PositiveSmallIntegerField(default=0, editable=False, help_text="0: no open flag")
     open_flag_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # "Stalled" counts from the latest of the last session, the intake date and the
+    # day the client was added; stored so queues can filter on it (see save()).
+    idle_since = models.DateField(null=True, blank=True, editable=False)
+    stalled_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = ClientQuerySet.as_manager()
 
@@ -230,81 +208,32 @@ class Client(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinician", "label"], name="client_label_unique_per_clinician"),
             models.CheckConstraint(condition=Q(status__in=["active", "discharged"]), name="client_status_valid"),
+            models.CheckConstraint(condition=Q(session_interval_days__in=[7, 14, 28]), name="client_interval_valid"),
         ]
 
     def __str__(self):
         return self.label
 
-    def points(self) -> list[scoring.Point]:
-        """This client's sessions as the scoring module's series (three queries)."""
-        ratings: dict[int, dict[str, int | None]] = {}
-        for session_id, key, score in Rating.objects.filter(session__client=self).values_list(
-            "session_id", "factor__key", "score"
-        ):
-            ratings.setdefault(session_id, {})[key] = score
-        from selfreport.models import SelfReportRating  # the client's own ratings (its app depends on this one)
+    def save(self, *args, **kwargs):
+        self.set_idle_since()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "idle_since", "stalled_on"}
+        super().save(*args, **kwargs)
 
-        theirs: dict[int, dict[str, int | None]] = {}
-        for session_id, key, score in (
-            SelfReportRating.objects.filter(link__session__client=self, link__used_at__isnull=False)
-            .order_by("link__used_at")
-            .values_list("link__session_id", "factor__key", "score")
-        ):
-            theirs.setdefault(session_id, {})[key] = score  # the latest answered link wins
-        rows = self.sessions.order_by("date", "pk").values_list(
-            "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
-        )
-        return [
-            scoring.Point(
-                id=pk,
-                date=date,
-                overall=overall,
-                setting=setting,
-                ratings=ratings.get(pk, {}),
-                domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
-                client_ratings=theirs.get(pk, {}),
-            )
-            for pk, date, overall, setting, *domain_scores in rows
-        ]
-
-    def refresh_flags(self):
-        """Recompute this client's stored flags from their whole series.
-
-        Called whenever a session is saved, inside its transaction, so a
-        back-dated or edited session re-labels everything after it.
-        """
-        factors = Factor.objects.values_list("key", "name", "domain")
-        names = {key: name for key, name, _ in factors}
-        domain_of = {key: domain for key, _, domain in factors}
-        points = self.points()
-        found = scoring.evaluate(points, flag_thresholds(), names)
-        self.flags.all().delete()
-        Flag.objects.bulk_create(Flag.from_scoring(self, f, domain_of) for f in found)
-        self.set_summary(points, found)
-        Client.objects.filter(pk=self.pk).update(**{name: getattr(self, name) for name in SUMMARY_FIELDS})
-
-    def set_summary(self, points, flags):
-        """The stored summary from a chronological series and its flags."""
-        latest = points[-1] if points else None
-        open_flags = [f for f in flags if f.status == scoring.OPEN]
-        self.session_count = len(points)
-        self.last_session_on = latest.date if latest else None
-        self.latest_session_id = latest.id if latest else None
-        self.latest_index = latest.overall if latest else None
-        self.top_urgency = max((f.urgency for f in open_flags), default=0)
-        self.open_flag_count = len(open_flags)
+    def set_idle_since(self):
+        """Stalled counts from the latest of the last session, the intake date and
+        the day the client was added to the app."""
+        added = timezone.localdate(self.created_at) if self.created_at else timezone.localdate()
+        self.idle_since = max(d for d in (self.last_session_on, self.intake_date, added) if d is not None)
+        self.stalled_on = rules.stalled_on(self.idle_since, self.session_interval_days, thresholds())
 
     def stalled_flag(self, today=None):
-        """The time-derived "stalled" flag (never stored; from the stored last session date), or None."""
-        if self.status != self.Status.ACTIVE:
+        """The time-derived "stalled" flag (never stored), or None."""
+        if self.status != self.Status.ACTIVE or self.idle_since is None:
             return None
-        return scoring.stalled_flag(
-            self.last_session_on, self.intake_date, today or timezone.localdate(), flag_thresholds()
+        return rules.stalled_flag(
+            self.idle_since, self.session_interval_days, today or timezone.localdate(), thresholds()
         )
-
-
-def flag_thresholds() -> scoring.Thresholds:
-    return scoring.Thresholds(**settings.ALLIANCE_FLAGS)
 
 
 class TherapySessionQuerySet(models.QuerySet):
@@ -360,12 +289,6 @@ class TherapySession(models.Model):
     def __str__(self):
         return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
 
-    def save_with_ratings(self, ratings, expected_version=None):
-        """Save this session with its ratings, scores and flags: see clients.recording."""
-        from clients.recording import save_session
-
-        save_session(self, ratings, expected_version)
-
     def set_scores(self, scores: scoring.SessionScores):
         self.therapist_score = scores.therapist
         self.client_score = scores.client
@@ -399,86 +322,6 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.factor}: {self.score if self.score is not None else 'not assessed'}"
-
-
-class FlagQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(status=Flag.Status.OPEN)
-
-
-class Flag(models.Model):
-    """A flag derived from a client's sessions by factors.scoring, stored so lists
-    and dashboards can query them. Rebuilt by Client.refresh_flags on every save;
-    "stalled" depends on today's date and is never stored."""
-
-    class Kind(models.TextChoices):
-        RUPTURE = scoring.RUPTURE, "Rupture"
-        DISCREPANCY = scoring.DISCREPANCY, "Client rated lower"
-        PERSISTENT = scoring.PERSISTENT, "Persistent weakness"
-        LOW_FACTOR = scoring.LOW_FACTOR, "Low factor"
-
-    class Status(models.TextChoices):
-        OPEN = scoring.OPEN, "Open"
-        REPAIRED = scoring.REPAIRED, "Repaired"
-        RECOVERED = scoring.RECOVERED, "Recovered"
-
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="flags")
-    key = models.CharField(max_length=80, help_text="Stable across recomputation: kind, main factor, since.")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    since = models.DateField()
-    session_ids = models.JSONField(default=list, help_text="The sessions that raised it, oldest first.")
-    factor_keys = models.JSONField(default=list)
-    # The domains of factor_keys, space-separated ("client therapist"), for filtering on any database.
-    domains = models.CharField(max_length=40, blank=True)
-    detail = models.CharField(max_length=300)
-    urgency = models.PositiveSmallIntegerField()
-    baseline = models.FloatField(null=True)
-    resolved_session = models.ForeignKey(
-        TherapySession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolved_on = models.DateField(null=True, blank=True)
-
-    objects = FlagQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-urgency", "-since", "pk"]
-        indexes = [models.Index(fields=["client", "status"], name="flag_client_status")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["rupture", "discrepancy", "persistent", "low_factor"]), name="flag_kind_valid"
-            ),
-            models.CheckConstraint(condition=Q(status__in=["open", "repaired", "recovered"]), name="flag_status_valid"),
-        ]
-
-    def __str__(self):
-        return f"{self.client}: {self.get_kind_display()} ({self.get_status_display()})"
-
-    @classmethod
-    def from_scoring(cls, client, flag: scoring.Flag, domain_of: dict[str, str]):
-        return cls(
-            client=client,
-            key=flag.key,
-            domains=" ".join(sorted({domain_of[k] for k in flag.factors if k in domain_of})),
-            kind=flag.kind,
-            status=flag.status,
-            since=flag.since,
-            session_ids=list(flag.session_ids),
-            factor_keys=list(flag.factors),
-            detail=flag.detail[:300],
-            urgency=flag.urgency,
-            baseline=flag.baseline,
-            resolved_session_id=flag.resolved_session_id,
-            resolved_on=flag.resolved_on,
-        )
-
-    @property
-    def factors(self):
-        return tuple(self.factor_keys)
-
-    @property
-    def latest_session_id(self):
-        return self.session_ids[-1] if self.session_ids else None
 
 
 class PromptTrial(models.Model):

@@ -1,4 +1,10 @@
-"""Writing a session: the one path from a form (or a command) to the database.
+"""Writing a client's record: the one path from a form (or a command) to the
+database, and the one place that refreshes a client's flags.
+
+One writer per client: every path that changes a client's sessions, ratings,
+self-reports or flags takes the client's row lock (`lock_client`) first, in
+the same transaction, so two saves for one client run one after the other
+and the stored flags and summary always match a recomputation.
 
 `save_session` writes the session, one rating per factor, the stored scores
 and the client's flags in one transaction, audits the rating rows it writes in
@@ -10,15 +16,27 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit import log
-from clients.models import Rating, TherapySession
+from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
 from factors import scoring
 from factors.models import Factor
+from flags import rules
+from flags.models import Flag, FlagReview, apply_reviews, marks_for, thresholds
 
 SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_score"]
 
 
 class StaleSessionError(Exception):
     """The session changed since the editor opened it."""
+
+
+class EmptySessionError(ValueError):
+    """A session must rate at least one factor."""
+
+
+def lock_client(client_id) -> Client:
+    """Take the client's row lock for the rest of the transaction (PostgreSQL;
+    SQLite serializes every write anyway) and return the row as it is now."""
+    return Client.objects.select_for_update().get(pk=client_id)
 
 
 @transaction.atomic
@@ -29,6 +47,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
     their rating. With `expected_version`, an existing session is only updated
     if nobody saved it since that version (checked in the UPDATE itself).
     """
+    lock_client(session.client_id)
     if session.pk and expected_version is not None:
         _update_if_unchanged(session, expected_version)
     else:
@@ -50,6 +69,8 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
             rating.score, rating.note = score, note
             to_update.append(rating)
             events.append(log.event(log.Action.UPDATE, rating, client_id=session.client_id, changes=changes))
+    if all(r.score is None for r in existing.values()):
+        raise EmptySessionError("Rate at least one factor.")
     Rating.objects.bulk_create(to_create)
     Rating.objects.bulk_update(to_update, ["score", "note"])
     events += [
@@ -69,7 +90,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
-    session.client.refresh_flags()
+    refresh_flags(session.client)
 
 
 def _update_if_unchanged(session, expected_version):
@@ -89,3 +110,93 @@ def _update_if_unchanged(session, expected_version):
     changes = log.diff("clients.therapysession", before, after)
     if changes:
         log.record(log.Action.UPDATE, session, changes=changes)
+
+
+# --- The client's series and flags --------------------------------------------
+
+
+def series(client: Client) -> list[rules.Point]:
+    """The client's sessions as the rules' series, oldest first (three queries).
+
+    The client's own answers come through the self-report links of each
+    session (by relation name: that app sits above this one); where a session
+    has several answered links, the latest answered one counts.
+    """
+    ratings: dict[int, dict[str, int | None]] = {}
+    for session_id, key, score in Rating.objects.filter(session__client=client).values_list(
+        "session_id", "factor__key", "score"
+    ):
+        ratings.setdefault(session_id, {})[key] = score
+    theirs: dict[int, dict[str, int | None]] = {}
+    latest_link: dict[int, int] = {}
+    for session_id, link_id, key, score in (
+        client.sessions.filter(self_report_links__used_at__isnull=False)
+        .order_by("self_report_links__used_at", "self_report_links__pk")
+        .values_list("pk", "self_report_links__pk", "self_report_links__ratings__factor__key",
+                     "self_report_links__ratings__score")
+    ):
+        if latest_link.get(session_id) != link_id:
+            latest_link[session_id], theirs[session_id] = link_id, {}
+        if key is not None:
+            theirs[session_id][key] = score
+    rows = client.sessions.order_by("date", "pk").values_list(
+        "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
+    )
+    return [
+        rules.Point(
+            id=pk,
+            date=date,
+            overall=overall,
+            setting=setting,
+            ratings=ratings.get(pk, {}),
+            domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
+            client_ratings=theirs.get(pk, {}),
+        )
+        for pk, date, overall, setting, *domain_scores in rows
+    ]
+
+
+@transaction.atomic
+def refresh_flags(client: Client) -> list[Flag]:
+    """Recompute the client's stored flags and summary from their whole series.
+
+    Called inside every write's transaction (under the client's lock), so a
+    back-dated or edited session re-labels everything after it. Rows are
+    written per identity: unchanged identities keep their row.
+    """
+    client = lock_client(client.pk)
+    domain_of = dict(Factor.objects.values_list("key", "domain"))
+    points = series(client)
+    reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
+    found = rules.evaluate(
+        points, thresholds(), domain_of, marks_for(reviews), discharged=client.status == Client.Status.DISCHARGED
+    )
+    wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
+    stored = {f.key: f for f in client.flags.all()}
+    keep = {f.key for f in wanted}
+    Flag.objects.filter(client=client).exclude(key__in=keep).delete()
+    fields = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
+    to_update = []
+    for flag in wanted:
+        if flag.key in stored:
+            flag.pk = stored[flag.key].pk
+            to_update.append(flag)
+    Flag.objects.bulk_update(to_update, fields)
+    Flag.objects.bulk_create([f for f in wanted if f.pk is None])
+    set_summary(client, points, wanted)
+    Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
+    return wanted
+
+
+def set_summary(client: Client, points: list[rules.Point], flags: list[Flag]):
+    """The stored summary from a chronological series and its flags."""
+    latest = points[-1] if points else None
+    indexed = [p for p in points if p.overall is not None]
+    in_queue = [f for f in flags if f.is_open and not f.quiet]
+    client.session_count = len(points)
+    client.last_session_on = latest.date if latest else None
+    client.latest_session_id = latest.id if latest else None
+    client.latest_index = indexed[-1].overall if indexed else None
+    client.top_urgency = max((f.urgency for f in in_queue), default=0)
+    client.open_flag_count = len(in_queue)
+    client.set_idle_since()

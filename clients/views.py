@@ -22,10 +22,8 @@ from audit import log
 from clients import exports, insights
 from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
-from clients.recording import StaleSessionError
+from clients.recording import StaleSessionError, refresh_flags
 from factors.models import Domain, Factor
-from selfreport.models import SelfReportLink
-from supervision.forms import ReviewNoteForm
 
 CASELOAD_PAGE_SIZE = 25
 SESSIONS_PAGE_SIZE = 20
@@ -149,7 +147,7 @@ def client_edit(request, pk):
     client = _get_client_for_user(request.user, pk, edit=True)
     form = ClientForm(request.POST or None, instance=client, clinician=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        refresh_flags(form.save())  # the status and usual interval change what is open and when it stalls
         messages.success(request, f"Changes to {client.label} saved.")
         return redirect("client_detail", pk=client.pk)
     return render(request, "clients/client_form.html", {"form": form, "client": client})
@@ -176,9 +174,7 @@ def client_detail(request, pk):
             "can_edit": client.clinician_id == request.user.pk,
             "can_review": can_review,
             "review_notes": review_notes,
-            "self_report_links": SelfReportLink.objects.filter(session__client=client).select_related("session")[:5],
             "unread_notes": sum(1 for note in review_notes if note.read_at is None),
-            "review_form": ReviewNoteForm(open_flags=insight.flags, label_of=insight.label) if can_review else None,
             "page": page,
             "sessions": chronological,
             "grid": _rating_grid(chronological, factors),
@@ -321,6 +317,7 @@ def client_discharge(request, pk):
         if client.status != Client.Status.DISCHARGED:
             client.status = Client.Status.DISCHARGED
             client.save(update_fields=["status", "updated_at"])
+            refresh_flags(client)  # open flags close at discharge, kept in the history
         messages.success(
             request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing."
         )

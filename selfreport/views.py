@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import log
 from clients.models import TherapySession
+from clients.recording import lock_client, refresh_flags
 from factors.models import Factor
 from selfreport.forms import SelfReportForm
 from selfreport.models import SelfReportLink, SelfReportRating
@@ -75,7 +76,9 @@ def respond(request, token):
 
 @transaction.atomic
 def _save(link, form):
-    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing."""
+    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing.
+    Under the client's lock, like every write to a client's record."""
+    lock_client(link.session.client_id)
     now = timezone.now()
     claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
     if not claimed:
@@ -105,5 +108,5 @@ def _save(link, form):
             for r in ratings
         ]
     )
-    link.session.client.refresh_flags()
+    refresh_flags(link.session.client)
     return True

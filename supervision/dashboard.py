@@ -10,21 +10,22 @@ from datetime import timedelta
 from statistics import fmean
 
 from django import forms
-from django.db.models import Avg, F
-from django.db.models.functions import TruncWeek
+from django.db.models import Avg, Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
 from clients import insights
-from clients.models import TherapySession
-from factors import scoring
+from clients.models import Client, TherapySession
+from factors.kinds import URGENCY, FlagKind
 from factors.models import Domain
-from supervision.models import ReviewNote
+from flags.models import Flag, FlagReview
 
 QUEUE_PAGE_SIZE = 25
 TREND_WEEKS = 8
 QUEUE_SORTS = {
-    "urgency": [F("attention").desc(), F("last_session_on").desc(nulls_last=True), "label"],
+    # Reviewed flags sort below the others of the same urgency (`pending`).
+    "urgency": [F("attention").desc(), F("pending").desc(), F("last_session_on").desc(nulls_last=True), "label"],
     "client": ["label", "pk"],
     "clinician": ["clinician__last_name", "clinician__first_name", "label"],
     "last": [F("last_session_on").desc(nulls_last=True), "label"],
@@ -37,7 +38,8 @@ SORT_LABELS = [
     ("last", "Last session"),
     ("index", "Lowest index"),
 ]
-KIND_CHOICES = [("", "All kinds"), *[(k, v) for k, v in scoring.KIND_LABELS.items()]]
+KIND_CHOICES = [("", "All kinds"), *FlagKind.choices]
+REVIEW_CHOICES = [("pending", "Not yet reviewed"), ("reviewed", "Reviewed"), ("all", "All")]
 
 
 class QueueFilterForm(forms.Form):
@@ -48,6 +50,7 @@ class QueueFilterForm(forms.Form):
     domain = forms.ChoiceField(choices=[("", "All domains"), *Domain.choices], required=False)
     since_from = forms.DateField(required=False, label="Raised from", widget=forms.DateInput(attrs={"type": "date"}))
     since_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review")
     sort = forms.ChoiceField(choices=SORT_LABELS, required=False)
     sort_choices = SORT_LABELS
 
@@ -76,6 +79,7 @@ class QueueFilterForm(forms.Form):
             "domain": data.get("domain", ""),
             "since_from": data.get("since_from"),
             "since_to": data.get("since_to"),
+            "review": data.get("review") or "pending",
         }
 
     def chosen_sort(self):
@@ -87,16 +91,76 @@ class QueueFilterForm(forms.Form):
         return self.cleaned_data.get("clinician")
 
 
-def queue_rows(clients, today=None):
-    """The queue's clients with their flags and which of them a supervisor has
-    marked reviewed (one query)."""
-    clients = insights.attach_flags(clients, today)
-    reviewed = set(
-        ReviewNote.objects.filter(client__in=clients, marks_reviewed=True).values_list("client_id", "flag_key")
+def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, review="pending", today=None):
+    """The flag queue's named query: the `clients` (already scoped) with an open
+    flag matching every filter (kind, a factor in `domain`, raised between the
+    dates, reviewed or not), "stalled" included, with their summaries, their
+    open flags and `pending`, the urgency of their most urgent unreviewed flag."""
+    today = today or timezone.localdate()
+    flags = Flag.objects.in_queue().filter(client=OuterRef("pk"))
+    if kind and kind != FlagKind.STALLED:
+        flags = flags.filter(kind=kind)
+    if domain:
+        flags = flags.filter(domains__contains=domain)
+    if since_from:
+        flags = flags.filter(since__gte=since_from)
+    if since_to:
+        flags = flags.filter(since__lte=since_to)
+    stalled_reviewed = Exists(
+        FlagReview.objects.reviews().filter(client=OuterRef("pk"), kind=FlagKind.STALLED, since=OuterRef("idle_since"))
     )
-    for client in clients:
-        client.reviewed_keys = {key for cid, key in reviewed if cid == client.pk}
-    return clients
+    stalled = Client.objects.stalled(today)
+    if since_from:
+        stalled &= Q(idle_since__gte=since_from)
+    if since_to:
+        stalled &= Q(idle_since__lte=since_to)
+    if review == "pending":
+        flags, stalled = flags.filter(reviewed_at__isnull=True), stalled & ~stalled_reviewed
+    elif review == "reviewed":
+        flags, stalled = flags.filter(reviewed_at__isnull=False), stalled & stalled_reviewed
+    if kind == FlagKind.STALLED:
+        match = stalled if not domain else Q(pk__in=[])
+    elif kind or domain:
+        match = Exists(flags)
+    else:
+        match = Exists(flags) | stalled
+    unreviewed = Flag.objects.in_queue().not_reviewed().filter(client=OuterRef("pk")).order_by("-urgency")
+    stalled_pending = Case(
+        When(Client.objects.stalled(today) & ~stalled_reviewed, then=Value(URGENCY[FlagKind.STALLED])),
+        default=Value(0),
+    )
+    return (
+        clients.with_summary(today)
+        .filter(match)
+        .annotate(
+            pending=Greatest(
+                Coalesce(Subquery(unreviewed.values("urgency")[:1], output_field=IntegerField()), Value(0)),
+                stalled_pending,
+            )
+        )
+        .prefetch_related(Prefetch("flags", queryset=Flag.objects.in_queue(), to_attr="open_flags"))
+    )
+
+
+def queue_rows(clients, today=None):
+    """The queue's clients with their flags, most urgent first (no query)."""
+    return insights.attach_flags(clients, today)
+
+
+def team_flag_counts(supervisor, today=None):
+    """(open flags, of which not yet reviewed) across the team's active clients (four queries at most)."""
+    today = today or timezone.localdate()
+    clients = Client.objects.supervised_by(supervisor).active()
+    stored = Flag.objects.in_queue().filter(client__in=clients)
+    open_count = stored.count()
+    pending = stored.not_reviewed().count()
+    stalled = list(clients.filter(Client.objects.stalled(today)).values_list("pk", "idle_since"))
+    reviewed_stalled = set(
+        FlagReview.objects.reviews()
+        .filter(client_id__in=[pk for pk, _ in stalled], kind=FlagKind.STALLED)
+        .values_list("client_id", "since")
+    ) if stalled else set()
+    return open_count + len(stalled), pending + sum(1 for item in stalled if item not in reviewed_stalled)
 
 
 @dataclass

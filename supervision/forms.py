@@ -4,10 +4,7 @@ from supervision.models import ReviewNote
 
 
 class ReviewNoteForm(forms.ModelForm):
-    """A supervisor's note; `flag` offers the client's open flags of the moment."""
-
-    flag = forms.ChoiceField(required=False, label="About a flag (optional)")
-    marks_reviewed = forms.BooleanField(required=False, label="Mark this flag as reviewed")
+    """A supervisor's note on a client. Flags are marked reviewed one click at a time (FlagMarkForm)."""
 
     class Meta:
         model = ReviewNote
@@ -16,25 +13,24 @@ class ReviewNoteForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"text": {"required": "Write the note before saving it."}}
 
-    def __init__(self, *args, open_flags=(), label_of=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.labels = {flag.key: label_of(flag) for flag in open_flags} if label_of else {}
-        self.fields["flag"].choices = [("", "The client in general"), *self.labels.items()]
-        self.fields["flag"].error_messages["invalid_choice"] = (
-            "That flag is no longer open; reload the page and choose again."
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("marks_reviewed") and not cleaned.get("flag"):
-            self.add_error("marks_reviewed", "Choose the flag you have reviewed.")
-        return cleaned
-
     def save(self, client, author):
         note = super().save(commit=False)
         note.client, note.author = client, author
-        note.flag_key = self.cleaned_data["flag"]
-        note.flag_label = self.labels.get(note.flag_key, "")
-        note.marks_reviewed = self.cleaned_data["marks_reviewed"]
         note.save()
         return note
+
+
+class FlagMarkForm(forms.Form):
+    """Which flag (its identity) and an optional note."""
+
+    key = forms.CharField(max_length=120, error_messages={"required": "Choose the flag to mark."})
+    note = forms.CharField(max_length=2000, required=False, strip=True)
+
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        if "\x00" in key:
+            raise forms.ValidationError("That flag is no longer open; reload the page.")
+        return key
+
+    def clean_note(self):
+        return self.cleaned_data["note"].replace("\x00", "")

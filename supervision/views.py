@@ -6,19 +6,23 @@ editable_by, supervised_by); anything outside it answers 404.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import log
 from clients import insights
 from clients.models import Client, TherapySession
+from clients.recording import lock_client, refresh_flags
 from factors.models import Factor
+from flags import labels, rules
+from flags.models import FlagReview
 from supervision import dashboard
-from supervision.forms import ReviewNoteForm
+from supervision.forms import FlagMarkForm, ReviewNoteForm
 from supervision.models import ReviewNote
 
 RECENT_SESSIONS = 8
@@ -31,7 +35,7 @@ def _get_client_for_reviewer(user, pk):
 
 def _queue_page(request, clients, form):
     """Filter, sort and page a flag queue; returns (page, rows, query string for the pager)."""
-    clients = clients.active().flag_queue(**form.filters()).select_related("clinician")
+    clients = dashboard.flag_queue(clients.active(), **form.filters()).select_related("clinician")
     clinician = form.chosen_clinician() if "clinician" in form.fields else None
     if clinician:
         clients = clients.filter(clinician=clinician)
@@ -62,6 +66,7 @@ def home(request):
             .order_by("-date", "-pk")[:RECENT_SESSIONS],
             "new_notes": ReviewNote.objects.unread().filter(client__in=own).select_related("client", "author")[:5],
             "has_clients": bool(rows) or own.exists(),
+            "team_counts": dashboard.team_flag_counts(user) if user.is_supervisor else None,
         },
     )
 
@@ -97,14 +102,92 @@ def team_dashboard(request):
 def review_note_create(request, pk):
     """A supervisor's note on a client; the client page holds the same form."""
     client = _get_client_for_reviewer(request.user, pk)
-    insight = insights.for_client(client, list(Factor.objects.in_form_order()))
-    form = ReviewNoteForm(request.POST or None, open_flags=insight.flags, label_of=insight.label)
+    form = ReviewNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        note = form.save(client=client, author=request.user)
-        reviewed = f" and marked “{note.flag_label}” as reviewed" if note.marks_reviewed else ""
-        messages.success(request, f"Review note saved{reviewed}. {client.clinician} will see it on {client}'s page.")
+        form.save(client=client, author=request.user)
+        messages.success(request, f"Review note saved. {client.clinician} will see it on {client}'s page.")
         return redirect(reverse("client_detail", args=[client.pk]) + "#review-notes")
     return render(request, "supervision/review_note_form.html", {"client": client, "form": form})
+
+
+# --- Marks on flags: reviewed, discussed with the client, known circumstance ----------
+
+MARK_RULES = {
+    # action: (who may mark, done message)
+    FlagReview.Action.REVIEWED: ("supervisor", "marked reviewed"),
+    FlagReview.Action.DISCUSSED: ("clinician", "marked discussed with the client"),
+    FlagReview.Action.KNOWN: ("clinician", "marked a known circumstance: it stays on this page, out of the queues"),
+}
+
+
+def _get_client_for_marking(user, pk, action):
+    """The client whose flag `user` may mark with `action`: a supervisor reviews
+    their team's flags; the treating clinician marks their own. Else 404."""
+    if MARK_RULES[action][0] == "supervisor":
+        return _get_client_for_reviewer(user, pk)
+    return get_object_or_404(Client.objects.editable_by(user).select_related("clinician"), pk=pk)
+
+
+def _open_flag(client, key):
+    """The client's open flag with this identity (stored or "stalled"), or None."""
+    flags = insights.flags_by_urgency(client, list(client.flags.open()))
+    return next((f for f in flags if (f.key if hasattr(f, "key") else f.identity) == key), None)
+
+
+def _back(request, client):
+    """Back to the page the mark was made on (the queue or the client page)."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    if not (safe and target.startswith("/") and not target.startswith("//")):
+        target = reverse("client_detail", args=[client.pk]) + "#focus"
+    return redirect(target)
+
+
+@require_POST
+def flag_mark(request, pk, action):
+    """One click: mark a flag reviewed (supervisor), discussed with the client or a
+    known circumstance (treating clinician). Audited; a note is optional."""
+    if action not in MARK_RULES:
+        raise Http404("No such mark.")
+    client = _get_client_for_marking(request.user, pk, action)
+    form = FlagMarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(request, client)
+    with transaction.atomic():
+        client = lock_client(client.pk)
+        flag = _open_flag(client, form.cleaned_data["key"])
+        names = dict(Factor.objects.values_list("key", "name"))
+        if flag is None:
+            messages.error(request, "That flag is no longer open; the page below shows the flags as they are now.")
+            return _back(request, client)
+        if action == FlagReview.Action.KNOWN and not _can_be_known(flag):
+            messages.error(request, "Only a low contextual factor can be marked a known circumstance.")
+            return _back(request, client)
+        try:
+            with transaction.atomic():
+                FlagReview.objects.create(
+                    client=client,
+                    key=form.cleaned_data["key"],
+                    kind=flag.kind,
+                    since=flag.since,
+                    action=action,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    as_of_session_id=client.latest_session_id,
+                    rating=getattr(flag, "latest", None),
+                )
+        except IntegrityError:
+            messages.info(request, f"{labels.label(flag, names)} was already {MARK_RULES[action][1].split(':')[0]}.")
+            return _back(request, client)
+        refresh_flags(client)
+    messages.success(request, f"{client.label}: {labels.label(flag, names)} {MARK_RULES[action][1]}.")
+    return _back(request, client)
+
+
+def _can_be_known(flag):
+    domains = getattr(flag, "domains", "")
+    return flag.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and domains == "contextual"
 
 
 @require_POST

@@ -58,34 +58,6 @@ def days_ago(day):
     return f"{days} days ago"
 
 
-FLAG_STYLES = {
-    # kind: (word, symbol, css) - one colour per severity, always with a word too.
-    "rupture": ("Rupture", "▼", "flag-rupture"),
-    "discrepancy": ("Client rated lower", "◆", "flag-discrepancy"),
-    "persistent": ("Persistent", "■", "flag-persistent"),
-    "low_factor": ("Low", "●", "flag-low"),
-    "stalled": ("Stalled", "◷", "flag-stalled"),
-}
-
-
-@register.simple_tag
-def flag_badge(flag, names=None):
-    """A flag as a badge: symbol, word and (for factor flags) the factor's name."""
-    word, symbol, css = FLAG_STYLES[flag.kind]
-    if getattr(flag, "status", "open") != "open":
-        word, symbol, css = flag.status.capitalize(), "✓", "flag-resolved"
-    per_factor = flag.kind in ("low_factor", "persistent", "discrepancy")
-    factors = [names.get(k, k) for k in flag.factors] if names and per_factor else []
-    text = f"{word}: {', '.join(factors)}" if factors else word
-    return format_html(
-        '<span class="badge flag {}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
-        css,
-        flag.detail,
-        symbol,
-        text,
-    )
-
-
 @register.filter
 def signed(value):
     """+12 / -5 (with a true minus sign) / 0 for a change in index points."""

@@ -22,10 +22,13 @@ from tqdm import tqdm
 
 from accounts.models import Team, User
 from audit import log
-from clients.management.commands.seed_demo import DEMO_PASSWORD, NOTES, offset
-from clients.models import SUMMARY_FIELDS, Client, Flag, Rating, TherapySession, flag_thresholds
+from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
+from clients.recording import set_summary
 from factors import scoring
 from factors.models import Factor
+from flags import rules
+from flags.models import Flag, thresholds
+from supervision.management.commands.seed_demo import DEMO_PASSWORD, NOTES, offset
 
 TRAJECTORIES = [
     "steady",
@@ -56,7 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, clinicians, clients_per_clinician, sessions_per_client, team_size, prefix, quiet, **kw):
         started = time.perf_counter()
         self.factors = list(Factor.objects.in_form_order())
-        self.thresholds = flag_thresholds()
+        self.thresholds = thresholds()
         self.names = {f.key: f.name for f in self.factors}
         self.domain_of = {f.key: f.domain for f in self.factors}
         password = make_password(DEMO_PASSWORD)  # hashed once, shared by every generated user
@@ -148,7 +151,7 @@ class Command(BaseCommand):
         series = {}
         for s, ratings in zip(sessions, ratings_by_session, strict=True):
             series.setdefault(s.client_id, []).append(
-                scoring.Point(
+                rules.Point(
                     id=s.pk,
                     date=s.date,
                     overall=s.overall_score,
@@ -159,9 +162,10 @@ class Command(BaseCommand):
         by_pk = {c.pk: c for c in clients}
         flags = []
         for cid, points in series.items():
-            found = scoring.evaluate(points, self.thresholds, self.names)
-            by_pk[cid].set_summary(points, found)
-            flags += [Flag.from_scoring(by_pk[cid], flag, self.domain_of) for flag in found]
+            found = rules.evaluate(points, self.thresholds, self.domain_of)
+            stored = [Flag.from_rules(by_pk[cid], f, self.domain_of) for f in found]
+            set_summary(by_pk[cid], points, stored)
+            flags += stored
         Flag.objects.bulk_create(flags)
         Client.objects.bulk_update(clients, SUMMARY_FIELDS)
 

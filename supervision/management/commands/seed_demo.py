@@ -16,7 +16,10 @@ from django.utils import timezone
 
 from accounts.models import Team
 from clients.models import Client, TherapySession
+from clients.recording import refresh_flags, save_session
 from factors.models import Factor
+from flags import rules
+from flags.models import FlagReview
 from selfreport.models import SelfReportLink, SelfReportRating
 from supervision.models import ReviewNote
 
@@ -54,7 +57,7 @@ CLIENTS = [
     ("E.S.", "contextual_barrier", "online", "pro_bono", "unknown", 4),
     ("F.T.", "recent_rupture", "in_person", "insurance", "disorganised", 1),
     ("G.H.", "steady", "both", "standard", "secure", 30),
-    ("H.N.", "improving", "in_person", "sliding_scale", "avoidant", 8),
+    ("H.N.", "factor_drop", "in_person", "sliding_scale", "avoidant", 8),
     ("I.O.", "persistent_weakness", "online", "standard", "anxious", 3),
     ("J.P.", "steady", "in_person", "insurance", "secure", 12),
 ]
@@ -130,6 +133,7 @@ class Command(BaseCommand):
                 users[spec.username].team = team
                 users[spec.username].save(update_fields=["team"])
         factors = list(Factor.objects.in_form_order())
+        communication = next(f for f in factors if f.key == "communication")
         created_clients = created_sessions = 0
         for c_index, spec in enumerate(USERS):
             clinician = spec.username
@@ -168,9 +172,13 @@ class Command(BaseCommand):
                             score = None
                         note = LOW_NOTES.get(f.key, "") if score is not None and score <= 2 else ""
                         ratings[f] = (score, note)
+                    if trajectory == "factor_drop" and i >= n - 2:  # one relationship factor falls 4 -> 2
+                        ratings[communication] = (4, "") if i == n - 2 else (2, LOW_NOTES["communication"])
                     session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
-                    session.save_with_ratings(ratings)
+                    save_session(session, ratings)
                     created_sessions += 1
+        for client in Client.objects.filter(clinician__username__in=[u.username for u in USERS]):
+            refresh_flags(client)  # no new rows when nothing changed; rebuilds flags after an upgrade
         self._review_note(users)
         self._self_reports(users)
         self.stdout.write(
@@ -201,25 +209,39 @@ class Command(BaseCommand):
         return user
 
     def _review_note(self, users):
-        """One supervisor's note on a flagged client, so the clinician's side shows it."""
+        """A supervisor's note and a one-click review on a flagged client, so the
+        clinician's side shows both."""
         client = Client.objects.filter(clinician=users["amara"], label="F.T.").first()
-        rupture = client and client.flags.filter(kind="rupture", status="open").first()
-        if rupture:
-            ReviewNote.objects.get_or_create(
+        if client is None:
+            return
+        ReviewNote.objects.get_or_create(
+            client=client,
+            author=users["morgan"],
+            defaults={
+                "text": "Let's talk about F.T. on Thursday: the drop came right after the fee change. "
+                "Consider naming the rupture openly next session.",
+            },
+        )
+        rupture = client.flags.filter(kind=rules.RUPTURE, status=rules.OPEN).first()
+        if rupture and not FlagReview.objects.filter(client=client, key=rupture.key).exists():
+            FlagReview.objects.create(
                 client=client,
-                author=users["morgan"],
-                defaults={
-                    "text": "Let's talk about F.T. on Thursday: the drop came right after the fee change. "
-                    "Consider naming the rupture openly next session.",
-                    "flag_key": rupture.key,
-                    "flag_label": "Rupture",
-                },
+                key=rupture.key,
+                kind=rupture.kind,
+                since=rupture.since,
+                action=FlagReview.Action.REVIEWED,
+                by=users["morgan"],
+                note="Seen; we will go over it in supervision on Thursday.",
+                as_of_session_id=client.latest_session_id,
             )
+            refresh_flags(client)
 
     def _self_reports(self, users):
-        """Two answered self-report links: one client agrees, one rates communication lower."""
+        """Three answered self-report links: one client agrees, one rates communication
+        lower (open), one rated openness lower and Amara has discussed it with them."""
         factors = {f.key: f for f in Factor.objects.exclude(client_question="")}
-        for label, low in [("B.R.", None), ("A.K.", "communication")]:
+        answers = [("B.R.", None, False), ("A.K.", "communication", False), ("J.P.", "openness", True)]
+        for label, low, discussed in answers:
             client = Client.objects.filter(clinician=users["amara"], label=label).first()
             session = client and client.sessions.order_by("-date", "-pk").first()
             if session is None or SelfReportLink.objects.filter(session__client=client).exists():
@@ -228,8 +250,23 @@ class Command(BaseCommand):
             link.used_at = timezone.now()
             link.save(update_fields=["used_at"])
             ours = dict(session.ratings.values_list("factor__key", "score"))
+            theirs = {key: ours.get(key) or 4 for key in factors}
+            if low:
+                theirs[low] = 1 if not discussed else max(1, (ours.get(low) or 4) - 2)
             SelfReportRating.objects.bulk_create(
-                SelfReportRating(link=link, factor=f, score=1 if key == low else (ours.get(key) or 4))
-                for key, f in factors.items()
+                SelfReportRating(link=link, factor=f, score=theirs[key]) for key, f in factors.items()
             )
-            client.refresh_flags()
+            flags = refresh_flags(client)
+            gap = next((f for f in flags if f.kind == rules.DISCREPANCY and f.is_open), None)
+            if discussed and gap:
+                FlagReview.objects.create(
+                    client=client,
+                    key=gap.key,
+                    kind=gap.kind,
+                    since=gap.since,
+                    action=FlagReview.Action.DISCUSSED,
+                    by=users["amara"],
+                    note="Went over it together: the client wants more time before we go into family history.",
+                    as_of_session_id=client.latest_session_id,
+                )
+                refresh_flags(client)

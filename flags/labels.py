@@ -1,0 +1,132 @@
+"""How a flag reads, built in one place for pages, CSV, print and FHIR.
+
+A flag (a stored flags.models.Flag or a flags.rules.Flag) keeps numbers, not
+sentences (`facts`); these functions turn them into words, so a composed
+text never has to fit a database column.
+"""
+
+from collections.abc import Mapping
+
+from django.utils.formats import date_format
+
+from factors.kinds import FlagKind
+from flags import rules
+
+STATUS_LABELS = {
+    rules.OPEN: "Open",
+    rules.REPAIRED: "Repaired",
+    rules.RECOVERED: "Recovered",
+    rules.CLOSED: "Closed",
+}
+CLOSED_BECAUSE = {
+    rules.RESOLVED: "no longer shown by the ratings",
+    rules.DISCUSSED: "discussed with the client",
+    rules.ESCALATED: "became an alliance rupture",
+    rules.DISCHARGED: "closed at discharge",
+    rules.REPAIRED: "repaired",
+    rules.RECOVERED: "recovered",
+}
+
+
+def kind_label(kind: str) -> str:
+    return FlagKind(kind).label
+
+
+def _names(keys, names: Mapping[str, str]) -> list[str]:
+    return [names.get(k, k.replace("_", " ").capitalize()) for k in keys]
+
+
+def _listed(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def label(flag, names: Mapping[str, str]) -> str:
+    """One line for a list: "Persistent weakness: Openness, since 3 Mar 2026"."""
+    factors = flag_factors(flag)
+    shown = _names(factors[:3], names)
+    if len(factors) > 3:
+        shown.append(f"{len(factors) - 3} more")
+    subject = f": {', '.join(shown)}" if shown and flag.kind != rules.STALLED else ""
+    return f"{kind_label(flag.kind)}{subject}, since {date_format(flag.since)}"
+
+
+def flag_factors(flag) -> tuple[str, ...]:
+    return tuple(getattr(flag, "factors", ()) or ())
+
+
+def _ratings(values) -> str:
+    return _listed([str(v) for v in values])
+
+
+def detail(flag, names: Mapping[str, str], current_index: float | None = None) -> str:
+    """What raised the flag, in a sentence or two, with the numbers."""
+    facts = flag.facts or {}
+    factors = flag_factors(flag)
+    first = _names(factors[:1], names)[0] if factors else ""
+    kind = flag.kind
+    if kind in (rules.RUPTURE, rules.FACTOR_DROP):
+        return _episode_detail(flag, facts, names, current_index)
+    if kind in (rules.PERSISTENT, rules.LOW_FACTOR):
+        values = facts.get("ratings", [])
+        if kind == rules.PERSISTENT:
+            return f"{first} rated {_ratings(values)} in {len(values)} consecutive rated sessions."
+        if len(values) > 1:
+            return f"{first} rated {_ratings(values)} in its latest rated sessions."
+        return f"{first} rated {values[-1] if values else flag.latest} in its latest rated session."
+    if kind == rules.CLIENT_CONCERN:
+        return f"{first}: the client answered {facts.get('client')} of 5 on their own self-report."
+    if kind == rules.DISCREPANCY:
+        return f"{first}: the client rated {facts.get('client')}, you rated {facts.get('clinician')}."
+    if kind == rules.CONTEXT_CHANGE:
+        return (
+            f"{first} fell from {facts.get('before')} to {facts.get('after')}: a change of circumstance "
+            "to accommodate, not strain in the relationship."
+        )
+    if kind == rules.STALLED:
+        weeks = {7: "weekly", 14: "fortnightly", 28: "monthly"}.get(facts.get("interval"), "usual")
+        return f"No session for {facts.get('days')} days (this client's {weeks} rhythm)."
+    return ""
+
+
+def _episode_detail(flag, facts, names, current_index):
+    parts = []
+    if facts.get("rule") == "index":
+        n = facts.get("baseline_n", 0)
+        parts.append(
+            f"The relationship index fell {facts['drop']:.0f} points below the mean of the previous "
+            f"{n} session{'s' if n != 1 else ''}"
+        )
+    elif facts.get("rule") == "variability":
+        parts.append(
+            f"The relationship index fell {facts['drop']:.0f} points below this client's usual level, "
+            f"more than twice their usual variation ({facts.get('sd') or 0:.1f})"
+        )
+    fallen = facts.get("fallen") or {}
+    if fallen:
+        named = zip(_names(fallen, names), fallen.values(), strict=True)
+        moves = [f"{name} fell from {before} to {after}" for name, (before, after) in named]
+        parts.append(_listed(moves))
+    text = "; ".join(parts)
+    text = text[:1].upper() + text[1:] + "."
+    baseline = facts.get("baseline")
+    margin = facts.get("margin", 5)
+    if flag.status == rules.OPEN and flag.kind == rules.RUPTURE and baseline is not None:
+        target = baseline - margin
+        if current_index is None or current_index < target:
+            text += f" Repaired when the index is back to about {target:.0f} and the fallen factors recover."
+    elif flag.status == rules.OPEN and fallen:
+        text += " Repaired when the fallen factors are back within a point of where they were."
+    return text
+
+
+def status_text(flag) -> str:
+    """"Open", "Repaired 12 Mar 2026", "Closed 12 Mar 2026: discussed with the client"."""
+    if flag.status == rules.OPEN:
+        return "Open"
+    when = f" {date_format(flag.resolved_on)}" if flag.resolved_on else ""
+    if flag.status in (rules.REPAIRED, rules.RECOVERED):
+        return f"{STATUS_LABELS[flag.status]}{when}"
+    because = CLOSED_BECAUSE.get(flag.closed_reason, "")
+    return f"Closed{when}{': ' + because if because else ''}"
