@@ -27,12 +27,15 @@ IGNORED = {
     "password",
     "last_login",
     "token_hash",
+    "idle_since",  # derived: when "stalled" starts counting
+    "stalled_on",
 }
 FREE_TEXT = {
     "clients.client": {"culture_notes", "support_notes"},
     "clients.therapysession": {"note"},
     "clients.rating": {"note"},
     "supervision.reviewnote": {"text"},
+    "flags.flagreview": {"note"},
 }
 CHANGED = "(changed)"
 

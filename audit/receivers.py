@@ -17,6 +17,7 @@ TRACKED = [
     "clients.PromptTrial",
     "supervision.ReviewNote",
     "selfreport.SelfReportLink",
+    "flags.FlagReview",
 ]
 
 

@@ -43,6 +43,10 @@ class ClientForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["intake_date"].initial = timezone.localdate()
         self.fields["label"].widget.attrs["autofocus"] = True
+        self.fields["session_interval_days"].required = False  # left out: weekly (the model's default)
+
+    def clean_session_interval_days(self):
+        return self.cleaned_data.get("session_interval_days") or Client.SessionInterval.WEEKLY
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()

@@ -104,6 +104,10 @@ class Insight:
         return latest, rows
 
     @property
+    def discrepancy_gap(self):
+        return thresholds().discrepancy_gap
+
+    @property
     def session_dates(self):
         return {p.id: p.date for p in self.points}
 

@@ -90,7 +90,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
-    refresh_flags(session.client)
+    refresh_flags(session.client, locked=True)
 
 
 def _update_if_unchanged(session, expected_version):
@@ -156,15 +156,19 @@ def series(client: Client) -> list[rules.Point]:
     ]
 
 
-@transaction.atomic
-def refresh_flags(client: Client) -> list[Flag]:
+def refresh_flags(client: Client, locked: bool = False) -> list[Flag]:
     """Recompute the client's stored flags and summary from their whole series.
 
-    Called inside every write's transaction (under the client's lock), so a
-    back-dated or edited session re-labels everything after it. Rows are
-    written per identity: unchanged identities keep their row.
+    Called inside every write's transaction, under the client's lock (taken
+    here unless the caller already holds it), so a back-dated or edited
+    session re-labels everything after it. Rows are written per identity:
+    an identity that stays keeps its row.
     """
-    client = lock_client(client.pk)
+    with transaction.atomic(savepoint=False):
+        return _refresh(client if locked else lock_client(client.pk))
+
+
+def _refresh(client: Client) -> list[Flag]:
     domain_of = dict(Factor.objects.values_list("key", "domain"))
     points = series(client)
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))

@@ -1,12 +1,13 @@
 """Factories with sensible defaults for the suite."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import factory
 from django.utils import timezone
 
 from accounts.models import User
 from clients.models import Client, TherapySession
+from clients.recording import save_session
 from factors.models import Factor
 
 
@@ -24,10 +25,18 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ClientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Client
+        skip_postgeneration_save = True
 
     clinician = factory.SubFactory(UserFactory)
     label = factory.Sequence(lambda n: f"C.{n:03d}")
     intake_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
+
+    @factory.post_generation
+    def added_at_intake(client, create, extracted, **kwargs):
+        """Clients are usually added on their intake day (pass added_at_intake=False for one added today)."""
+        if create and extracted is not False:
+            client.created_at = timezone.make_aware(datetime.combine(client.intake_date, time(9)))
+            client.save(update_fields=["created_at"])
 
 
 class TherapySessionFactory(factory.django.DjangoModelFactory):
@@ -48,5 +57,5 @@ class TherapySessionFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, ratings=None, default_score=4, **kwargs):
         session = model_class(*args, **kwargs)
         ratings = ratings or {}
-        session.save_with_ratings({f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()})
+        save_session(session, {f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()})
         return session

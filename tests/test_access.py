@@ -42,6 +42,8 @@ EXPECTED = {
     "prompt_trial": ("client", rule((405, 404), owner=(405, 302))),
     "review_note_create": ("client", rule((404, 404), own_supervisor=(200, 200))),
     "review_notes_read": ("client", rule((405, 404), owner=(405, 302))),
+    # One-click marks on flags; "reviewed" here (discussed and known circumstance: tests/test_flag_reviews.py).
+    "flag_mark": ("client_mark", rule((405, 404), own_supervisor=(405, 302))),
     "session_detail": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "session_edit": ("session", rule((404, 404), owner=(200, 200))),
     "self_report_create": ("session", rule((405, 404), owner=(405, 200))),
@@ -92,6 +94,8 @@ def url_for(name, world):
     kind = EXPECTED[name][0]
     if kind == "token":
         return reverse(name, args=["an-unknown-token"])
+    if kind == "client_mark":
+        return reverse(name, args=[world["client"].pk, "reviewed"])
     return reverse(name, args=[world[kind].pk]) if kind else reverse(name)
 
 

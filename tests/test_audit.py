@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from audit.models import AuditEvent, AuditImmutableError
 from clients.models import Client, Rating, TherapySession
+from clients.recording import save_session
 from factors.models import Factor, Prompt
 from supervision.models import ReviewNote
 from tests.factories import TherapySessionFactory, UserFactory
@@ -190,7 +191,7 @@ def test_an_administrator_searches_pages_and_exports_the_trail(client, owner, th
 def test_writes_that_bypass_signals_are_audited_explicitly(their_client):
     session = TherapySessionFactory(client=their_client)
     factor = Factor.objects.get(key="support")
-    session.save_with_ratings({factor: (1, "")})  # bulk_update under the hood
+    save_session(session, {factor: (1, "")})  # bulk_update under the hood
     [event] = events(action="update", object_type="clients.rating")
     assert event.changes == {"factor": "support", "score": [4, 1]}
     assert Rating.objects.get(session=session, factor=factor).score == 1

@@ -48,7 +48,7 @@ def test_the_caseload_csv_lists_summaries_and_open_flags_and_neutralises_formula
     assert header == ["client", "status", "intake", "sessions", "last_session", "latest_index", "open_flags"]
     by_label = {r[0]: r for r in body}
     assert "'=HYPERLINK(x)" in by_label
-    assert "low_factor (Openness)" in by_label["'=HYPERLINK(x)"][6]
+    assert "Low factor: Openness, since" in by_label["'=HYPERLINK(x)"][6]
     assert by_label["Calm"][3] == "0"
 
 

@@ -62,7 +62,10 @@ def steady(n, base=4):
     return [session(i, base) for i in range(n)]
 
 
-def run(points, marks=Marks(), discharged=False):
+NO_MARKS = Marks()
+
+
+def run(points, marks=NO_MARKS, discharged=False):
     return evaluate(points, T, DOMAINS, marks, discharged)
 
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clients.models import Client, Flag, PromptTrial
+from clients.models import Client, PromptTrial
+from clients.recording import save_session
 from factors.models import Factor, Prompt
+from flags.models import Flag
 from tests.factories import ClientFactory, TherapySessionFactory
 
 TODAY = timezone.localdate
@@ -69,11 +71,11 @@ def test_a_back_dated_session_re_labels_the_series(their_client):
 
 
 def test_editing_an_old_session_recomputes_the_flags(owner_client, their_client):
-    sessions = [TherapySessionFactory(client=their_client, date=days_ago(n), default_score=4) for n in (21, 14, 7)]
-    dip = sessions[1]
-    dip.save_with_ratings({f: (1, "") for f in Factor.objects.all()})
+    sessions = [TherapySessionFactory(client=their_client, date=days_ago(n), default_score=4) for n in (28, 21, 14, 7)]
+    dip = sessions[2]
+    save_session(dip, {f: (1, "") for f in Factor.objects.all()})
     assert their_client.flags.filter(kind="rupture").exists()
-    dip.save_with_ratings({f: (4, "") for f in Factor.objects.all()})
+    save_session(dip, {f: (4, "") for f in Factor.objects.all()})
     assert not their_client.flags.exists()
 
 
@@ -94,17 +96,17 @@ def test_the_client_page_shows_flags_and_at_most_five_prompts_most_urgent_first(
     TherapySessionFactory(client=their_client, date=days_ago(7), ratings={"flexibility": 2, **weak})
     response = client_page(owner_client, their_client)
     insight = response.context["insight"]
-    assert insight.flags[0].kind == "rupture"  # flexibility fell 4 -> 2
+    assert insight.flags[0].kind == "factor_drop"  # flexibility fell 4 -> 2 (the index barely moved)
     focus = insight.focus
     assert len(focus) == 5
-    assert focus[0].prompt.applies_to == "rupture"
+    assert focus[0].prompt.applies_to in ("factor_drop", "rupture")  # its own prompts, or the rupture ones
     assert focus[0].prompt.factor.key == "flexibility"
     latest = their_client.sessions.order_by("date").last()
     flags_panel = response.content.decode().split('id="flags-title"')[1].split('id="focus-title"')[0]
     assert reverse("session_detail", args=[latest.pk]) in flags_panel  # the session that raised it
     assert (focus[1].prompt.factor.key, focus[1].prompt.applies_to) == ("stigma", "persistent")  # a 1 before 2s
     html = response.content.decode()
-    assert escape(Prompt.objects.get(factor__key="flexibility", applies_to="rupture").text) in html
+    assert escape(focus[0].prompt.text) in html
     assert "Focus for the next session" in html
     assert "I'll try this" in html  # the owner can tick a prompt
 
@@ -113,7 +115,7 @@ def test_a_stalled_client_is_flagged_and_offered_a_reach_out_prompt(owner_client
     TherapySessionFactory(client=their_client, date=days_ago(30), default_score=4)
     insight = client_page(owner_client, their_client).context["insight"]
     assert [f.kind for f in insight.flags] == ["stalled"]
-    assert insight.flags[0].detail == "No session for 30 days"
+    assert insight.detail(insight.flags[0]) == "No session for 30 days (this client's weekly rhythm)."
     assert insight.focus[0].prompt.applies_to == "stalled"
 
 
@@ -159,8 +161,10 @@ def test_the_page_after_saving_shows_what_changed_and_what_to_try(owner_client, 
     html = response.content.decode()
     assert "What changed" in html
     assert "Openness 4 → 2" in html
-    assert escape(Prompt.objects.get(factor__key="openness", applies_to="rupture").text) in html
-    assert "Rupture" in html
+    prompt = response.context["insight"].focus[0].prompt
+    assert (prompt.factor.key, prompt.applies_to in ("factor_drop", "rupture")) == ("openness", True)
+    assert escape(prompt.text) in html
+    assert "Factor drop" in html
 
 
 # --- the closed loop: tick a prompt, see whether its factor moved --------------------
@@ -270,10 +274,15 @@ def test_the_demo_data_shows_every_flag_kind():
     expected = {
         ("rupture", "open"),
         ("rupture", "repaired"),
+        ("factor_drop", "open"),
         ("persistent", "open"),
         ("low_factor", "open"),
         ("discrepancy", "open"),
+        ("discrepancy", "closed"),
+        ("client_concern", "open"),
     }
     assert expected <= stored
+    assert Flag.objects.filter(kind="rupture", status="open", reviewed_at__isnull=False).exists()
+    assert Flag.objects.filter(kind="discrepancy", closed_reason="discussed", discussed_at__isnull=False).exists()
     stalled = [c for c in Client.objects.with_summary() if c.stalled_flag() is not None]
     assert stalled

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clients.management.commands.clinical_data import MODELS, export_json
-from clients.models import Client, Flag, Rating, TherapySession
+from clients.models import Client, Rating, TherapySession
 from clients.recording import StaleSessionError, save_session
 from factors.models import Factor
+from clients import recording
+from flags.models import Flag
 from tests.factories import TherapySessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +69,10 @@ def test_an_edit_without_its_version_is_refused(owner_client, their_client):
 
 
 def test_a_failure_midway_leaves_no_session_ratings_flags_or_audit_rows(owner_client, their_client, monkeypatch):
-    def fail(self):
+    def fail(client, locked=False):
         raise RuntimeError("injected failure while computing flags")
 
-    monkeypatch.setattr(Client, "refresh_flags", fail)
+    monkeypatch.setattr(recording, "refresh_flags", fail)
     before = AuditEvent.objects.count()
     owner_client.raise_request_exception = False
     data = {"client": their_client.pk, "date": their_client.intake_date.isoformat(), "setting": "online"}

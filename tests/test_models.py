@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from clients.models import Client, Rating, TherapySession
+from clients.recording import save_session
 from factors.models import Factor
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
@@ -91,7 +92,7 @@ def test_editing_a_rating_recomputes_the_stored_scores():
     session = TherapySessionFactory(default_score=3)
     assert session.overall_score == 50.0
     factor = Factor.objects.get(key="communication")
-    session.save_with_ratings({factor: (5, "much better")})
+    save_session(session, {factor: (5, "much better")})
     session.refresh_from_db()
     assert session.therapist_score == 62.5  # (5+3+3+3)/4 -> 3.5 -> 62.5
     assert session.overall_score == pytest.approx(54.2)  # 38/12 -> 3.1667
@@ -105,7 +106,7 @@ def test_a_failure_midway_saves_neither_the_session_nor_any_rating():
     ratings = {f: (4, "") for f in factors}
     ratings[factors[-1]] = (9, "")  # refused by the database's range check
     with pytest.raises(IntegrityError):
-        TherapySession(client=client, date=client.intake_date, setting="online").save_with_ratings(ratings)
+        save_session(TherapySession(client=client, date=client.intake_date, setting="online"), ratings)
     assert not TherapySession.objects.filter(client=client).exists()
     assert not Rating.objects.filter(session__client=client).exists()
 

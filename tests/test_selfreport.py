@@ -124,11 +124,12 @@ def test_a_lower_client_rating_raises_a_discrepancy_flag_with_prompts(phone, own
     phone.post(reverse("self_report", args=[token]), answers(communication="2"))  # clinician rated 4
     flag = their_client.flags.get(kind="discrepancy")
     assert flag.factor_keys == ["communication"]
-    assert flag.detail == "Communication: the client rated 2, you rated 4"
     page = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     insight = page.context["insight"]
-    assert insight.flags[0].kind == "discrepancy"
-    assert insight.focus[0].prompt.applies_to == "discrepancy"
+    assert insight.detail(flag) == "Communication: the client rated 2, you rated 4."
+    # An answer of 2 is a client concern in its own right, ranked first; the gap is a discrepancy.
+    assert [f.kind for f in insight.flags[:2]] == ["client_concern", "discrepancy"]
+    assert {item.prompt.applies_to for item in insight.focus} & {"client_concern", "discrepancy"}
     html = page.content.decode()
     assert "Client rated lower: Communication" in html
     assert "the client rated 2 or more lower" in html

@@ -7,7 +7,7 @@ on different days) adds nothing the second time.
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -157,6 +157,9 @@ class Command(BaseCommand):
                 )
                 if not created:
                     continue
+                # Added to the app on the intake day, as if the clinic had used it all along.
+                client.created_at = timezone.make_aware(datetime.combine(client.intake_date, time(9)))
+                client.save(update_fields=["created_at"])
                 created_clients += 1
                 base = {f.key: rng.uniform(3.2, 4.4) for f in factors}
                 for i, date in enumerate(dates):
