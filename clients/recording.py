@@ -132,8 +132,12 @@ def series(client: Client) -> list[rules.Point]:
     for session_id, link_id, key, score in (
         client.sessions.filter(self_report_links__used_at__isnull=False)
         .order_by("self_report_links__used_at", "self_report_links__pk")
-        .values_list("pk", "self_report_links__pk", "self_report_links__ratings__factor__key",
-                     "self_report_links__ratings__score")
+        .values_list(
+            "pk",
+            "self_report_links__pk",
+            "self_report_links__ratings__factor__key",
+            "self_report_links__ratings__score",
+        )
     ):
         if latest_link.get(session_id) != link_id:
             latest_link[session_id], theirs[session_id] = link_id, {}

@@ -122,7 +122,7 @@ def _episode_detail(flag, facts, names, current_index):
 
 
 def status_text(flag) -> str:
-    """"Open", "Repaired 12 Mar 2026", "Closed 12 Mar 2026: discussed with the client"."""
+    """ "Open", "Repaired 12 Mar 2026", "Closed 12 Mar 2026: discussed with the client"."""
     if flag.status == rules.OPEN:
         return "Open"
     when = f" {date_format(flag.resolved_on)}" if flag.resolved_on else ""

@@ -52,9 +52,7 @@ class Flag(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_reason = models.CharField(max_length=12, blank=True)
     since = models.DateField()
-    opened_session = models.ForeignKey(
-        "clients.TherapySession", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    opened_session = models.ForeignKey("clients.TherapySession", null=True, on_delete=models.SET_NULL, related_name="+")
     session_ids = models.JSONField(default=list, help_text="The sessions that raised it, oldest first.")
     factor_keys = models.JSONField(default=list)
     # The domains of factor_keys, space-separated ("client therapist"), for filtering on any database.

@@ -155,11 +155,15 @@ def team_flag_counts(supervisor, today=None):
     open_count = stored.count()
     pending = stored.not_reviewed().count()
     stalled = list(clients.filter(Client.objects.stalled(today)).values_list("pk", "idle_since"))
-    reviewed_stalled = set(
-        FlagReview.objects.reviews()
-        .filter(client_id__in=[pk for pk, _ in stalled], kind=FlagKind.STALLED)
-        .values_list("client_id", "since")
-    ) if stalled else set()
+    reviewed_stalled = (
+        set(
+            FlagReview.objects.reviews()
+            .filter(client_id__in=[pk for pk, _ in stalled], kind=FlagKind.STALLED)
+            .values_list("client_id", "since")
+        )
+        if stalled
+        else set()
+    )
     return open_count + len(stalled), pending + sum(1 for item in stalled if item not in reviewed_stalled)
 
 

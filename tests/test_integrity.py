@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from clients import recording
 from clients.management.commands.clinical_data import MODELS, export_json
 from clients.models import Client, Rating, TherapySession
 from clients.recording import StaleSessionError, save_session
 from factors.models import Factor
-from clients import recording
 from flags.models import Flag
 from tests.factories import TherapySessionFactory
 

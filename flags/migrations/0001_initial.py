@@ -6,64 +6,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0006_client_interval_and_flags_moved'),
+        ("clients", "0006_client_interval_and_flags_moved"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='The identity: kind, opening session and factor.', max_length=120)),
-                ('kind', models.CharField(choices=[('rupture', 'Alliance rupture'), ('client_concern', 'Client concern'), ('factor_drop', 'Factor drop'), ('discrepancy', 'Client rated lower'), ('persistent', 'Persistent weakness'), ('low_factor', 'Low factor'), ('context_change', 'Context change')], max_length=16)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('repaired', 'Repaired'), ('recovered', 'Recovered'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('closed_reason', models.CharField(blank=True, max_length=12)),
-                ('since', models.DateField()),
-                ('session_ids', models.JSONField(default=list, help_text='The sessions that raised it, oldest first.')),
-                ('factor_keys', models.JSONField(default=list)),
-                ('domains', models.CharField(blank=True, max_length=40)),
-                ('urgency', models.PositiveSmallIntegerField()),
-                ('latest', models.PositiveSmallIntegerField(null=True)),
-                ('quiet', models.BooleanField(default=False, help_text='A known circumstance: out of the queues.')),
-                ('facts', models.JSONField(default=dict, help_text='The numbers its text is built from (flags.labels).')),
-                ('resolved_on', models.DateField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('discussed_at', models.DateTimeField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='clients.client')),
-                ('discussed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opened_session', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.therapysession')),
-                ('resolved_session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.therapysession')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(help_text="The identity: kind, opening session and factor.", max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rupture", "Alliance rupture"),
+                            ("client_concern", "Client concern"),
+                            ("factor_drop", "Factor drop"),
+                            ("discrepancy", "Client rated lower"),
+                            ("persistent", "Persistent weakness"),
+                            ("low_factor", "Low factor"),
+                            ("context_change", "Context change"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("repaired", "Repaired"),
+                            ("recovered", "Recovered"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("closed_reason", models.CharField(blank=True, max_length=12)),
+                ("since", models.DateField()),
+                ("session_ids", models.JSONField(default=list, help_text="The sessions that raised it, oldest first.")),
+                ("factor_keys", models.JSONField(default=list)),
+                ("domains", models.CharField(blank=True, max_length=40)),
+                ("urgency", models.PositiveSmallIntegerField()),
+                ("latest", models.PositiveSmallIntegerField(null=True)),
+                ("quiet", models.BooleanField(default=False, help_text="A known circumstance: out of the queues.")),
+                (
+                    "facts",
+                    models.JSONField(default=dict, help_text="The numbers its text is built from (flags.labels)."),
+                ),
+                ("resolved_on", models.DateField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("discussed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="flags", to="clients.client"
+                    ),
+                ),
+                (
+                    "discussed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opened_session",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clients.therapysession",
+                    ),
+                ),
+                (
+                    "resolved_session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clients.therapysession",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-urgency', '-since', 'pk'],
-                'indexes': [models.Index(fields=['client', 'status'], name='flag_client_status')],
-                'constraints': [models.UniqueConstraint(fields=('client', 'key'), name='flag_unique_identity_per_client'), models.CheckConstraint(condition=models.Q(('kind__in', ['rupture', 'client_concern', 'factor_drop', 'discrepancy', 'persistent', 'low_factor', 'context_change'])), name='flag_kind_valid'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'repaired', 'recovered', 'closed'])), name='flag_status_valid')],
+                "ordering": ["-urgency", "-since", "pk"],
+                "indexes": [models.Index(fields=["client", "status"], name="flag_client_status")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("client", "key"), name="flag_unique_identity_per_client"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "rupture",
+                                    "client_concern",
+                                    "factor_drop",
+                                    "discrepancy",
+                                    "persistent",
+                                    "low_factor",
+                                    "context_change",
+                                ],
+                            )
+                        ),
+                        name="flag_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["open", "repaired", "recovered", "closed"])),
+                        name="flag_status_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FlagReview',
+            name="FlagReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('rupture', 'Alliance rupture'), ('client_concern', 'Client concern'), ('factor_drop', 'Factor drop'), ('discrepancy', 'Client rated lower'), ('persistent', 'Persistent weakness'), ('low_factor', 'Low factor'), ('stalled', 'Stalled'), ('context_change', 'Context change')], max_length=16)),
-                ('since', models.DateField(help_text="The flag's start when it was marked (stalled flags are matched by it).")),
-                ('action', models.CharField(choices=[('reviewed', 'Reviewed'), ('discussed', 'Discussed with the client'), ('known', 'Known circumstance')], max_length=10)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('rating', models.PositiveSmallIntegerField(blank=True, help_text='Known circumstance: the rating then.', null=True)),
-                ('as_of_session', models.ForeignKey(blank=True, help_text="The client's latest session when it was marked.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.therapysession')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flag_reviews', to='clients.client')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rupture", "Alliance rupture"),
+                            ("client_concern", "Client concern"),
+                            ("factor_drop", "Factor drop"),
+                            ("discrepancy", "Client rated lower"),
+                            ("persistent", "Persistent weakness"),
+                            ("low_factor", "Low factor"),
+                            ("stalled", "Stalled"),
+                            ("context_change", "Context change"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "since",
+                    models.DateField(
+                        help_text="The flag's start when it was marked (stalled flags are matched by it)."
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("reviewed", "Reviewed"),
+                            ("discussed", "Discussed with the client"),
+                            ("known", "Known circumstance"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Known circumstance: the rating then.", null=True
+                    ),
+                ),
+                (
+                    "as_of_session",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The client's latest session when it was marked.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="clients.therapysession",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="flag_reviews", to="clients.client"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('client', 'key', 'action'), name='flagreview_once_per_action'), models.CheckConstraint(condition=models.Q(('action__in', ['reviewed', 'discussed', 'known'])), name='flagreview_action_valid')],
+                "ordering": ["at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("client", "key", "action"), name="flagreview_once_per_action"),
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["reviewed", "discussed", "known"])),
+                        name="flagreview_action_valid",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,27 +4,26 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0001_initial'),
-        ('flags', '0002_reviews_from_review_notes'),
+        ("supervision", "0001_initial"),
+        ("flags", "0002_reviews_from_review_notes"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='reviewnote',
-            name='reviewnote_reviewed_needs_flag',
+            model_name="reviewnote",
+            name="reviewnote_reviewed_needs_flag",
         ),
         migrations.RemoveField(
-            model_name='reviewnote',
-            name='flag_key',
+            model_name="reviewnote",
+            name="flag_key",
         ),
         migrations.RemoveField(
-            model_name='reviewnote',
-            name='flag_label',
+            model_name="reviewnote",
+            name="flag_label",
         ),
         migrations.RemoveField(
-            model_name='reviewnote',
-            name='marks_reviewed',
+            model_name="reviewnote",
+            name="marks_reviewed",
         ),
     ]
