@@ -53,6 +53,19 @@ class Card:
     flag: object
     members: list = field(default_factory=list)
 
+    @property
+    def keys(self):
+        """The identities a one-click review of this card marks: the flag and those inside it."""
+        return [f.identity for f in [self.flag, *self.members] if not getattr(f, "reviewed_at", None)]
+
+    @property
+    def all_keys(self):
+        return [f.identity for f in [self.flag, *self.members]]
+
+    @property
+    def reviewed(self):
+        return not self.keys
+
 
 @dataclass
 class Insight:
@@ -73,19 +86,7 @@ class Insight:
 
     @property
     def cards(self) -> list[Card]:
-        """Open flags as cards: low factors raised in an episode's sessions sit inside it."""
-        cards = [Card(f) for f in self.flags]
-        episodes = [c for c in cards if c.flag.kind in EPISODES]
-        grouped = set()
-        for card in episodes:
-            sessions = set(card.flag.session_ids)
-            for other in cards:
-                f = other.flag
-                weak = f.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and id(f) not in grouped
-                if weak and set(f.session_ids[-1:]) & sessions:
-                    card.members.append(f)
-                    grouped.add(id(f))
-        return [c for c in cards if id(c.flag) not in grouped]
+        return cards(self.flags)
 
     @property
     def client_view(self):
@@ -124,6 +125,24 @@ class Insight:
 
     def detail(self, flag):
         return labels.detail(flag, self.factor_names, self.current_index)
+
+
+def cards(flags) -> list[Card]:
+    """Open flags as cards, in the order given: the low factors raised in the
+    latest session of an episode sit inside the episode's card."""
+    result = [Card(f) for f in flags]
+    grouped = set()
+    for card in result:
+        if card.flag.kind not in EPISODES:
+            continue
+        sessions = set(card.flag.session_ids)
+        for other in result:
+            f = other.flag
+            weak = f.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and id(f) not in grouped
+            if weak and set(f.session_ids[-1:]) & sessions:
+                card.members.append(f)
+                grouped.add(id(f))
+    return [c for c in result if id(c.flag) not in grouped]
 
 
 def for_client(client: Client, factors: list[Factor]) -> Insight:
@@ -167,6 +186,7 @@ def attach_flags(clients, today=None):
     clients = list(clients)
     for client in clients:
         client.flag_list = flags_by_urgency(client, client.open_flags, today)
+        client.flag_cards = cards(client.flag_list)
     return clients
 
 

@@ -224,7 +224,9 @@ class Client(models.Model):
         """Stalled counts from the latest of the last session, the intake date and
         the day the client was added to the app."""
         added = timezone.localdate(self.created_at) if self.created_at else timezone.localdate()
-        self.idle_since = max(d for d in (self.last_session_on, self.intake_date, added) if d is not None)
+        as_date = self._meta.get_field("intake_date").to_python  # a value may still be a string here
+        days = (as_date(self.last_session_on), as_date(self.intake_date), added)
+        self.idle_since = max(d for d in days if d is not None)
         self.stalled_on = rules.stalled_on(self.idle_since, self.session_interval_days, thresholds())
 
     def stalled_flag(self, today=None):

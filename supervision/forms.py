@@ -20,17 +20,29 @@ class ReviewNoteForm(forms.ModelForm):
         return note
 
 
+class FlagKeysField(forms.Field):
+    """One or more flag identities (a card marks its flag and the weak factors inside it)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Choose the flag to mark.",
+        "invalid": "That flag is no longer open; reload the page and try again.",
+    }
+
+    def to_python(self, value):
+        return list(value or [])
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > 50 or any(len(key) > 120 or "\x00" in key or not key for key in value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
 class FlagMarkForm(forms.Form):
-    """Which flag (its identity) and an optional note."""
+    """Which flags (their identities) and an optional note."""
 
-    key = forms.CharField(max_length=120, error_messages={"required": "Choose the flag to mark."})
+    key = FlagKeysField()
     note = forms.CharField(max_length=2000, required=False, strip=True)
-
-    def clean_key(self):
-        key = self.cleaned_data["key"]
-        if "\x00" in key:
-            raise forms.ValidationError("That flag is no longer open; reload the page.")
-        return key
 
     def clean_note(self):
         return self.cleaned_data["note"].replace("\x00", "")

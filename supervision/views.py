@@ -6,7 +6,7 @@ editable_by, supervised_by); anything outside it answers 404.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,10 +128,10 @@ def _get_client_for_marking(user, pk, action):
     return get_object_or_404(Client.objects.editable_by(user).select_related("clinician"), pk=pk)
 
 
-def _open_flag(client, key):
-    """The client's open flag with this identity (stored or "stalled"), or None."""
-    flags = insights.flags_by_urgency(client, list(client.flags.open()))
-    return next((f for f in flags if (f.key if hasattr(f, "key") else f.identity) == key), None)
+def _open_flags(client, keys):
+    """The client's open flags (stored or "stalled") with these identities, in the order asked."""
+    flags = {f.identity: f for f in insights.flags_by_urgency(client, list(client.flags.open()))}
+    return [flags[key] for key in dict.fromkeys(keys) if key in flags]
 
 
 def _back(request, client):
@@ -156,19 +156,22 @@ def flag_mark(request, pk, action):
         return _back(request, client)
     with transaction.atomic():
         client = lock_client(client.pk)
-        flag = _open_flag(client, form.cleaned_data["key"])
+        flags = _open_flags(client, form.cleaned_data["key"])
         names = dict(Factor.objects.values_list("key", "name"))
-        if flag is None:
+        if not flags:
             messages.error(request, "That flag is no longer open; the page below shows the flags as they are now.")
             return _back(request, client)
-        if action == FlagReview.Action.KNOWN and not _can_be_known(flag):
+        if action == FlagReview.Action.KNOWN and not all(_can_be_known(f) for f in flags):
             messages.error(request, "Only a low contextual factor can be marked a known circumstance.")
             return _back(request, client)
-        try:
-            with transaction.atomic():
-                FlagReview.objects.create(
+        done = FlagReview.objects.filter(client=client, action=action, key__in=[f.identity for f in flags])
+        done = set(done.values_list("key", flat=True))
+        fresh = [f for f in flags if f.identity not in done]
+        created = FlagReview.objects.bulk_create(
+            [
+                FlagReview(
                     client=client,
-                    key=form.cleaned_data["key"],
+                    key=flag.identity,
                     kind=flag.kind,
                     since=flag.since,
                     action=action,
@@ -177,12 +180,23 @@ def flag_mark(request, pk, action):
                     as_of_session_id=client.latest_session_id,
                     rating=getattr(flag, "latest", None),
                 )
-        except IntegrityError:
-            messages.info(request, f"{labels.label(flag, names)} was already {MARK_RULES[action][1].split(':')[0]}.")
-            return _back(request, client)
-        refresh_flags(client)
-    messages.success(request, f"{client.label}: {labels.label(flag, names)} {MARK_RULES[action][1]}.")
+                for flag in fresh
+            ]
+        )
+        log.record_many(
+            [log.event(log.Action.CREATE, r, client_id=client.pk, changes=_mark_changes(r)) for r in created]
+        )
+        refresh_flags(client, locked=True)
+    what = labels.label(flags[0], names) + (f" and {len(flags) - 1} more" if len(flags) > 1 else "")
+    if not fresh:
+        messages.info(request, f"{client.label}: {what} was already {MARK_RULES[action][1].split(':')[0]}.")
+    else:
+        messages.success(request, f"{client.label}: {what} {MARK_RULES[action][1]}.")
     return _back(request, client)
+
+
+def _mark_changes(review):
+    return {"action": review.action, "flag": review.key, **({"note": log.CHANGED} if review.note else {})}
 
 
 def _can_be_known(flag):

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from clients.models import Client, TherapySession
+from flags.models import FlagReview
 from selfreport.models import SelfReportLink, SelfReportRating
 from tests.conftest import save_screenshot
 from tests.factories import UserFactory
@@ -236,3 +237,43 @@ def test_the_print_summary_fits_on_one_a4_page(live_server, browser):
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     letter = page.pdf(format="Letter")
     assert len(re.findall(rb"/Type\s*/Page[^s]", letter)) == 1
+
+
+def test_a_supervisor_reviews_three_flags_from_the_queue_with_three_clicks(live_server, browser):
+    call_command("seed_demo", stdout=StringIO())
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server.url, "morgan")
+    page.goto(f"{live_server.url}/team/")
+    queue = page.get_by_role("table", name="Clients with open flags")
+    buttons = queue.get_by_role("button", name=re.compile("^Mark reviewed"))
+    before = FlagReview.objects.count()
+    waiting = buttons.count()
+    assert waiting >= 3
+    for click in range(3):
+        name = buttons.first.get_attribute("aria-label") or buttons.first.inner_text()
+        buttons.first.click()  # one click each: the page comes back to the queue
+        expect(page.get_by_text("marked reviewed")).to_be_visible()
+        assert FlagReview.objects.count() == before + click + 1, name
+    save_screenshot(page, "11-queue-after-reviews")
+    page.get_by_label("Review", exact=True).select_option("reviewed")
+    page.get_by_role("button", name="Apply").click()
+    expect(queue.get_by_text("✓ reviewed").first).to_be_visible()
+
+
+def test_a_clinician_marks_a_discrepancy_discussed_with_the_client(live_server, browser):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client.objects.get(label="A.K.", clinician__username="amara")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server.url, "amara")
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    card = page.locator(".flag-card", has_text="Client rated lower")
+    expect(card).to_be_visible()
+    card.get_by_label("Note (optional)").fill("Went over it together; agreed to slow down.")
+    card.get_by_role("button", name=re.compile("^Discussed with the client")).click()
+    expect(page.get_by_text("marked discussed with the client")).to_be_visible()
+    expect(page.locator(".flag-card", has_text="Client rated lower")).to_have_count(0)
+    page.locator("#flag-history summary").click()
+    history = page.locator("#flag-history")
+    expect(history).to_contain_text("discussed with the client")
+    expect(history).to_contain_text("Went over it together; agreed to slow down.")
+    save_screenshot(page, "12-discrepancy-discussed")
