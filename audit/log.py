@@ -33,6 +33,7 @@ FREE_TEXT = {
     "clients.therapysession": {"note"},
     "clients.rating": {"note"},
     "supervision.reviewnote": {"text"},
+    "selfreport.selfreportlink": {"comment"},
 }
 CHANGED = "(changed)"
 

@@ -41,6 +41,9 @@ class ClientForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["intake_date"].initial = timezone.localdate()
         self.fields["label"].widget.attrs["autofocus"] = True
+        self.fields["attachment_style"].help_text = (
+            "Record a style only once a pattern has shown over several sessions; “Not yet known” is the honest default."
+        )
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()

@@ -158,7 +158,7 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) 
 
 
 def _trial_result(trial, points) -> TrialResult:
-    key = trial.prompt.factor.key
+    key = trial.prompt.factor.key if trial.prompt.factor_id else None  # a general prompt follows no factor
     anchor = (trial.after_session.date, trial.after_session_id)
     before_values = [p.ratings.get(key) for p in points if (p.date, p.id) <= anchor]
     before = next((v for v in reversed(before_values) if v is not None), None)

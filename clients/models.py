@@ -244,13 +244,7 @@ class Client(models.Model):
             ratings.setdefault(session_id, {})[key] = score
         from selfreport.models import SelfReportRating  # the client's own ratings (its app depends on this one)
 
-        theirs: dict[int, dict[str, int | None]] = {}
-        for session_id, key, score in (
-            SelfReportRating.objects.filter(link__session__client=self, link__used_at__isnull=False)
-            .order_by("link__used_at")
-            .values_list("link__session_id", "factor__key", "score")
-        ):
-            theirs.setdefault(session_id, {})[key] = score  # the latest answered link wins
+        theirs = SelfReportRating.objects.latest_by_session(self.pk)
         rows = self.sessions.order_by("date", "pk").values_list(
             "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
         )

@@ -24,7 +24,7 @@ from clients.forms import ClientForm, PromptTrialForm, SessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import StaleSessionError
 from factors.models import Domain, Factor
-from selfreport.models import SelfReportLink
+from selfreport.models import Question, SelfReportLink
 from supervision.forms import ReviewNoteForm
 
 CASELOAD_PAGE_SIZE = 25
@@ -168,6 +168,8 @@ def client_detail(request, pk):
     insight = insights.for_client(client, factors)
     can_review = request.user.is_supervisor and Client.objects.supervised_by(request.user).filter(pk=pk).exists()
     review_notes = list(client.review_notes.select_related("author"))
+    client_view = insight.client_view
+    shown = SelfReportLink.objects.answer_shown_for(client_view[0].id) if client_view else None
     return render(
         request,
         "clients/client_detail.html",
@@ -177,6 +179,8 @@ def client_detail(request, pk):
             "can_review": can_review,
             "review_notes": review_notes,
             "self_report_links": SelfReportLink.objects.filter(session__client=client).select_related("session")[:5],
+            "answer_names": Question.objects.names(),
+            "client_words": shown.comment if shown else "",
             "unread_notes": sum(1 for note in review_notes if note.read_at is None),
             "review_form": ReviewNoteForm(open_flags=insight.flags, label_of=insight.label) if can_review else None,
             "page": page,
@@ -290,7 +294,8 @@ def prompt_trial(request, pk):
             )
             messages.success(
                 request,
-                f"Noted: you will try this for {prompt.factor.name.lower()}. The client page will show "
+                f"Noted: you will try this{' for ' + prompt.factor.name.lower() if prompt.factor_id else ''}. "
+                "The client page will show "
                 "whether it rose, held or fell over the next sessions.",
             )
         else:

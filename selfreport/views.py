@@ -17,9 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import log
 from clients.models import TherapySession
-from factors.models import Factor
 from selfreport.forms import SelfReportForm
-from selfreport.models import SelfReportLink, SelfReportRating
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 
 
 def _get_session_for_clinician(user, pk):
@@ -56,8 +55,7 @@ def respond(request, token):
     if link is None or link.state != SelfReportLink.State.OPEN:
         state = link.state if link else "unknown"
         return render(request, "selfreport/closed.html", {"state": state})
-    factors = list(Factor.objects.in_form_order())
-    form = SelfReportForm(request.POST or None, factors=factors)
+    form = SelfReportForm(request.POST or None, questions=Question.objects.active())
     if request.method == "POST" and form.is_valid():
         if not _save(link, form):
             return render(request, "selfreport/closed.html", {"state": SelfReportLink.State.USED})
@@ -68,22 +66,27 @@ def respond(request, token):
         {
             "form": form,
             "greeting": link.session.client.label,
-            "count": len(form.factors),
+            "count": len(form.questions),
         },
     )
 
 
 @transaction.atomic
 def _save(link, form):
-    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing."""
+    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing.
+    The free text is clinical text: audited as "(changed)", never with its words."""
     now = timezone.now()
-    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    comment = form.comment()
+    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now, comment=comment
+    )
     if not claimed:
         return False
     ratings = SelfReportRating.objects.bulk_create(
-        SelfReportRating(link=link, factor=f, score=score) for f, score in form.answers()
+        SelfReportRating(link=link, question=q, score=score) for q, score in form.answers()
     )
     who = f"client (self-report link {link.pk})"
+    changes = {"used_at": [None, str(now)], **({"comment": log.CHANGED} if comment else {})}
     log.record_many(
         [
             log.event(
@@ -91,7 +94,7 @@ def _save(link, form):
                 link,
                 client_id=link.session.client_id,
                 username=who,
-                changes={"used_at": [None, str(now)]},
+                changes=changes,
             )
         ]
         + [
@@ -100,7 +103,7 @@ def _save(link, form):
                 r,
                 client_id=link.session.client_id,
                 username=who,
-                changes={"factor": r.factor.key, "score": r.score},
+                changes={"question": r.question.key, "score": r.score},
             )
             for r in ratings
         ]

@@ -160,8 +160,8 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     # 1 session, 2 user, 3 client, 4 factors, 5 session count, 6 sessions of the page, 7 their ratings,
     # 8-10 the whole series (ratings, the client's self-reports, sessions) for chart and rules, 11 stored
     # flags, 12 tried prompts, 13 prompts for the open flags, 14 review notes, 15 self-report links,
-    # 16 the audit row for viewing the record
-    with django_assert_num_queries(16):
+    # 16 the names of the client's questions, 17 the audit row for viewing the record
+    with django_assert_num_queries(17):
         response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     assert len(response.context["insight"].flags) == 12  # every factor persistently weak
     assert len(response.context["chart"]["labels"]) == count

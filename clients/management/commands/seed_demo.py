@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Team
 from clients.models import Client, TherapySession
 from factors.models import Factor
-from selfreport.models import SelfReportLink, SelfReportRating
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from supervision.models import ReviewNote
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
@@ -217,8 +217,8 @@ class Command(BaseCommand):
             )
 
     def _self_reports(self, users):
-        """Two answered self-report links: one client agrees, one rates communication lower."""
-        factors = {f.key: f for f in Factor.objects.exclude(client_question="")}
+        """Two answered self-report links: one client agrees, one rates communication lower and says why."""
+        questions = list(Question.objects.active())
         for label, low in [("B.R.", None), ("A.K.", "communication")]:
             client = Client.objects.filter(clinician=users["amara"], label=label).first()
             session = client and client.sessions.order_by("-date", "-pk").first()
@@ -226,10 +226,12 @@ class Command(BaseCommand):
                 continue
             link, _ = SelfReportLink.create_for(session, users["amara"])
             link.used_at = timezone.now()
-            link.save(update_fields=["used_at"])
+            if low:
+                link.comment = "I felt you moved on before I had finished about my sister. Could we slow down a bit?"
+            link.save(update_fields=["used_at", "comment"])
             ours = dict(session.ratings.values_list("factor__key", "score"))
             SelfReportRating.objects.bulk_create(
-                SelfReportRating(link=link, factor=f, score=1 if key == low else (ours.get(key) or 4))
-                for key, f in factors.items()
+                SelfReportRating(link=link, question=q, score=1 if q.key == low else (ours.get(q.key) or 4))
+                for q in questions
             )
             client.refresh_flags()
