@@ -440,9 +440,23 @@ def seed(apps, schema_editor):
             Prompt.objects.create(factor=factor, **wanted)
 
 
+OLD_KINDS = ["low_factor", "persistent", "rupture", "stalled", "discrepancy"]
+
+
+def unseed(apps, schema_editor):
+    """Back to what migration 0007 can reverse: the old kinds, every prompt with a
+    factor. The revised wordings stay (the old schema holds them)."""
+    Prompt = apps.get_model("factors", "Prompt")
+    Prompt.objects.filter(applies_to="context_change", factor__domain="contextual").update(applies_to="rupture")
+    new = Prompt.objects.exclude(applies_to__in=OLD_KINDS) | Prompt.objects.filter(factor__isnull=True)
+    if new.filter(trials__isnull=False).exists():
+        raise RuntimeError("Prompts of the new kinds have been tried; their history cannot go back to the old library.")
+    new.delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("factors", "0007_prompt_kinds_sources_and_longer_anchors"),
         ("clients", "0005_discrepancy_flags"),
     ]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]
