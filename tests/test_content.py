@@ -1,15 +1,18 @@
 """The clinical content a supervisor signs off: the prompt library and its sources,
 the behavioural anchors, and the guidance the app gives (issue 11)."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import Team, User
+from clients.models import PromptTrial
 from factors.kinds import FlagKind, kinds_for_factor
 from factors.models import Factor, Prompt
 from selfreport.models import Question
@@ -226,3 +229,47 @@ def test_the_team_pages_say_they_are_for_supervision_not_appraisal(client, team_
     assert "not staff appraisal" in html
     assert "not for appraising or comparing staff" in html  # under the factor map
     assert reverse("guidance") + "#self-rating" in html
+
+
+# --- the revising migration keeps tried prompts' history ---------------------------
+
+REVISION = importlib.import_module("factors.migrations.0008_revise_anchors_and_prompts")
+
+
+def tried(prompt, their_client):
+    session = TherapySessionFactory(client=their_client, date=timezone.localdate())
+    return PromptTrial.objects.create(
+        client=their_client, prompt=prompt, after_session=session, chosen_by=their_client.clinician
+    )
+
+
+def test_a_tried_prompt_whose_advice_changed_is_kept_inactive_and_a_new_one_added(their_client):
+    old_text = REVISION.old_text("attachment", "persistent")  # "reassure them plainly"
+    prompt = Prompt.objects.get(factor__key="attachment", applies_to="persistent", order=0)
+    Prompt.objects.filter(pk=prompt.pk).update(text=old_text)  # as before the revision
+    trial = tried(prompt, their_client)
+    REVISION.seed(django_apps, None)
+    prompt.refresh_from_db()
+    assert (prompt.text, prompt.active) == (old_text, False)
+    assert trial.prompt_id == prompt.pk
+    assert active_prompts(factor__key="attachment", text__startswith="If the client doubts your commitment").exists()
+
+
+def test_a_tried_prompt_whose_wording_was_only_improved_is_revised_in_place(their_client):
+    old_text = REVISION.old_text("stigma", "persistent")
+    prompt = Prompt.objects.get(factor__key="stigma", applies_to="persistent")
+    Prompt.objects.filter(pk=prompt.pk).update(text=old_text)
+    tried(prompt, their_client)
+    REVISION.seed(django_apps, None)
+    prompt.refresh_from_db()
+    assert prompt.active
+    assert "focus straight back" in prompt.text
+    assert Prompt.objects.filter(factor__key="stigma", applies_to="persistent").count() == 1
+
+
+def test_a_prompt_an_administrator_edited_is_left_as_it_is():
+    prompt = Prompt.objects.get(factor__key="beliefs", applies_to="low_factor")
+    Prompt.objects.filter(pk=prompt.pk).update(text="Our service's own wording.")
+    REVISION.seed(django_apps, None)
+    prompt.refresh_from_db()
+    assert prompt.text == "Our service's own wording."
