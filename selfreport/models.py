@@ -178,7 +178,7 @@ class SelfReportRatingQuerySet(models.QuerySet):
         latest_link: dict[int, int] = {}
         for session_id, link_id, key, score in (
             self.filter(link__session__client_id=client_id, link__used_at__isnull=False)
-            .order_by("link__used_at", "link_id")
+            .order_by("link__used_at", "link_id", "question__order", "question_id")  # questions in page order
             .values_list("link__session_id", "link_id", "question__key", "score")
         ):
             if latest_link.get(session_id) != link_id:
