@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("selfreport.urls")),
     path("", include("supervision.urls")),
     path("", include("clients.urls")),
+    path("", include("factors.urls")),
 ]

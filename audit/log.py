@@ -36,6 +36,7 @@ FREE_TEXT = {
     "clients.rating": {"note"},
     "supervision.reviewnote": {"text"},
     "flags.flagreview": {"note"},
+    "selfreport.selfreportlink": {"comment"},
 }
 CHANGED = "(changed)"
 

@@ -44,6 +44,9 @@ class ClientForm(forms.ModelForm):
             self.fields["intake_date"].initial = timezone.localdate()
         self.fields["label"].widget.attrs["autofocus"] = True
         self.fields["session_interval_days"].required = False  # left out: weekly (the model's default)
+        self.fields["attachment_style"].help_text = (
+            "Record a style only once a pattern has shown over several sessions; “Not yet known” is the honest default."
+        )
 
     def clean_session_interval_days(self):
         return self.cleaned_data.get("session_interval_days") or Client.SessionInterval.WEEKLY

@@ -90,7 +90,7 @@ class Insight:
 
     @property
     def client_view(self):
-        """The latest session the client rated themselves: (point, [(factor name, ours, theirs, gap)])."""
+        """The latest session the client rated themselves: (point, [(answer key, ours, theirs, gap)])."""
         answered = [p for p in self.points if any(v is not None for v in p.client_ratings.values())]
         if not answered:
             return None
@@ -99,9 +99,7 @@ class Insight:
         rows = []
         for key, theirs in latest.client_ratings.items():
             ours = latest.ratings.get(key)
-            rows.append(
-                (self.name(key), ours, theirs, theirs is not None and ours is not None and ours - theirs >= gap)
-            )
+            rows.append((key, ours, theirs, theirs is not None and ours is not None and ours - theirs >= gap))
         return latest, rows
 
     @property

@@ -131,11 +131,11 @@ def series(client: Client) -> list[rules.Point]:
     latest_link: dict[int, int] = {}
     for session_id, link_id, key, score in (
         client.sessions.filter(self_report_links__used_at__isnull=False)
-        .order_by("self_report_links__used_at", "self_report_links__pk")
+        .order_by("self_report_links__used_at", "self_report_links__pk", "self_report_links__ratings__question__order")
         .values_list(
             "pk",
             "self_report_links__pk",
-            "self_report_links__ratings__factor__key",
+            "self_report_links__ratings__question__key",  # the factor's key, or the question's own
             "self_report_links__ratings__score",
         )
     ):

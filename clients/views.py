@@ -286,7 +286,8 @@ def prompt_trial(request, pk):
             )
             messages.success(
                 request,
-                f"Noted: you will try this for {prompt.factor.name.lower()}. The client page will show "
+                f"Noted: you will try this{' for ' + prompt.factor.name.lower() if prompt.factor_id else ''}. "
+                "The client page will show "
                 "whether it rose, held or fell over the next sessions.",
             )
         else:

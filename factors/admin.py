@@ -22,7 +22,6 @@ class FactorAdmin(admin.ModelAdmin):
         "label_3",
         "label_4",
         "label_5",
-        "client_question",
     ]
 
     def has_add_permission(self, request):
@@ -34,11 +33,18 @@ class FactorAdmin(admin.ModelAdmin):
 
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
-    list_display = ["factor", "applies_to", "text", "order", "active"]
-    list_filter = ["applies_to", "active", "factor__domain", "factor"]
+    """The library; `source` says whether a prompt comes from the article or from practice."""
+
+    list_display = ["target_name", "applies_to", "text", "source", "order", "active"]
+    list_filter = ["applies_to", "source", "active", "factor__domain", "factor"]
+    fields = ["factor", "applies_to", "text", "source", "order", "active"]
     list_editable = ["active"]
     search_fields = ["text"]
     list_select_related = ["factor"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: tried prompts keep their history
+
+    @admin.display(description="factor", ordering="factor__order")
+    def target_name(self, obj):
+        return obj.target_name

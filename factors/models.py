@@ -1,4 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from factors.kinds import FlagKind
 
 
 class Domain(models.TextChoices):
@@ -31,16 +34,11 @@ class Factor(models.Model):
     description = models.CharField(
         max_length=200, help_text="One line shown under the factor name on the session form."
     )
-    label_1 = models.CharField("label for 1", max_length=40)
-    label_2 = models.CharField("label for 2", max_length=40)
-    label_3 = models.CharField("label for 3", max_length=40)
-    label_4 = models.CharField("label for 4", max_length=40)
-    label_5 = models.CharField("label for 5", max_length=40)
-    client_question = models.CharField(
-        max_length=200,
-        blank=True,
-        help_text="Plain words asked of the client on their self-report link; blank: not asked.",
-    )
+    label_1 = models.CharField("anchor for 1", max_length=80)
+    label_2 = models.CharField("anchor for 2", max_length=80)
+    label_3 = models.CharField("anchor for 3", max_length=80)
+    label_4 = models.CharField("anchor for 4", max_length=80)
+    label_5 = models.CharField("anchor for 5", max_length=80)
 
     objects = FactorQuerySet.as_manager()
 
@@ -58,7 +56,7 @@ class Factor(models.Model):
 
     @property
     def scale_labels(self) -> list[tuple[int, str]]:
-        """[(1, label), ..., (5, label)] for the radio row on the session form."""
+        """[(1, anchor), ..., (5, anchor)]: what each point looks like, for the session form."""
         return [(value, getattr(self, f"label_{value}")) for value in self.SCALE]
 
 
@@ -67,35 +65,67 @@ class PromptQuerySet(models.QuerySet):
         return self.filter(active=True)
 
 
+class PromptSource(models.TextChoices):
+    ARTICLE_EXAMPLE = "article_example", "From the article's example"
+    ARTICLE = "article", "From the article"
+    PRACTICE = "practice", "From practice and research"
+
+
+GENERAL_PROMPT_KINDS = (str(FlagKind.STALLED), str(FlagKind.CLIENT_CONCERN))  # a prompt without a factor has one
+
+
 class Prompt(models.Model):
     """A concrete thing to try in the next session, for one factor and one kind of flag.
 
-    Seeded by a data migration from the article's examples; edited in the admin.
+    Seeded by data migrations (0004, revised in 0008); edited in the admin.
+    `source` says where a prompt comes from; docs/factors.md names the research.
+    A prompt without a factor is a general prompt of its kind: stalled, or a
+    client concern about a question that maps to no factor (goals, overall).
     """
 
-    class AppliesTo(models.TextChoices):
-        LOW_FACTOR = "low_factor", "Low factor"
-        PERSISTENT = "persistent", "Persistent weakness"
-        RUPTURE = "rupture", "Rupture"
-        STALLED = "stalled", "Stalled"
-        DISCREPANCY = "discrepancy", "Client rated lower"
+    Source = PromptSource
+    GENERAL_KINDS = GENERAL_PROMPT_KINDS
 
-    factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="prompts")
-    applies_to = models.CharField(max_length=12, choices=AppliesTo.choices)
+    factor = models.ForeignKey(
+        Factor,
+        on_delete=models.PROTECT,
+        related_name="prompts",
+        null=True,
+        blank=True,
+        help_text="Blank: a general prompt of its kind (only for stalled and client concern).",
+    )
+    applies_to = models.CharField(max_length=20, choices=FlagKind.choices)
     text = models.CharField(max_length=300)
+    source = models.CharField(
+        max_length=20,
+        choices=Source.choices,
+        help_text="The article's example for this factor, the article's description of it, "
+        "or rupture-repair, feedback and safety practice (named in docs/factors.md).",
+    )
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first among the same factor and kind.")
     active = models.BooleanField(default=True, help_text="Untick to stop suggesting it (kept for history).")
 
     objects = PromptQuerySet.as_manager()
 
     class Meta:
-        ordering = ["factor__order", "applies_to", "order", "pk"]
+        ordering = [models.F("factor__order").asc(nulls_last=True), "applies_to", "order", "pk"]  # general last
         constraints = [
+            models.CheckConstraint(condition=models.Q(applies_to__in=FlagKind.values), name="prompt_applies_to_valid"),
+            models.CheckConstraint(condition=models.Q(source__in=PromptSource.values), name="prompt_source_valid"),
             models.CheckConstraint(
-                condition=models.Q(applies_to__in=["low_factor", "persistent", "rupture", "stalled", "discrepancy"]),
-                name="prompt_applies_to_valid",
+                condition=models.Q(factor__isnull=False) | models.Q(applies_to__in=GENERAL_PROMPT_KINDS),
+                name="prompt_factor_unless_general",
             ),
         ]
 
     def __str__(self):
-        return f"{self.factor.name} ({self.get_applies_to_display()}): {self.text[:60]}"
+        return f"{self.target_name} ({self.get_applies_to_display()}): {self.text[:60]}"
+
+    @property
+    def target_name(self) -> str:
+        """The factor's name, or "General" for a prompt of a kind rather than a factor."""
+        return self.factor.name if self.factor_id else "General"
+
+    def clean(self):
+        if self.factor_id is None and self.applies_to not in self.GENERAL_KINDS:
+            raise ValidationError({"factor": "Choose a factor: only stalled and client-concern prompts are general."})

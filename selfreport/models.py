@@ -2,6 +2,12 @@
 
 Only a hash of each link's token is stored: the link itself is shown once,
 to the clinician who made it. A link works once and expires.
+
+The questions are rows of `Question` (seeded by migration, editable in the
+admin): each has a `key`, the name its answers go by everywhere else - the
+factor's key for a question about a factor, its own key (e.g. "goals") for a
+question about no factor. An answer points at the question as it was worded
+when the client saw it: a rewording is a new row, the old one made inactive.
 """
 
 import hashlib
@@ -9,20 +15,105 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from factors.models import Factor
+
 # The client-facing scale: plain words, 1 to 5.
 CLIENT_SCALE = [(1, "Not at all"), (2, "A little"), (3, "Somewhat"), (4, "Mostly"), (5, "Completely")]
+COMMENT_MAX_LENGTH = 1000
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class QuestionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True).select_related("factor").order_by("order", "pk")
+
+    def asked_factor_keys(self) -> set[str]:
+        """The keys of the factors clients are asked about now."""
+        return set(self.filter(active=True, factor__isnull=False).values_list("factor__key", flat=True))
+
+    def names(self) -> dict[str, str]:
+        """{answer key: the short name clinicians see}, over every question ever asked."""
+        return {q.key: q.name for q in self.select_related("factor").order_by("active", "pk")}
+
+
+class Question(models.Model):
+    """One question on the client's self-report, answered 1-5 (see CLIENT_SCALE)."""
+
+    key = models.SlugField(
+        max_length=40,
+        blank=True,
+        help_text="The name its answers go by: set to the factor's key for a question about a factor; "
+        "otherwise a key of its own that no factor has (e.g. goals).",
+    )
+    factor = models.ForeignKey(
+        Factor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="client_questions",
+        help_text="The factor the answer is set beside; blank for a question about no factor.",
+    )
+    label = models.CharField(
+        max_length=60, blank=True, help_text="Short name clinicians see beside the answer; blank: the factor's name."
+    )
+    text = models.CharField(
+        max_length=200,
+        help_text="Plain words, one idea, for a reading age of about 11. To change what is asked, "
+        "add a new question and untick this one: answers keep the wording the client saw.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Asked on new self-report links.")
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(active=True), name="selfreport_one_active_question_per_key"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        if self.factor_id:
+            self.key = self.factor.key
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        return self.label or (self.factor.name if self.factor_id else self.key)
+
+    def clean(self):
+        if self.factor_id:
+            self.key = self.factor.key
+        elif not self.key:
+            raise ValidationError({"key": "Give a question about no factor a key of its own (e.g. goals)."})
+        elif Factor.objects.filter(key=self.key).exists():
+            raise ValidationError({"key": "A factor has this key: choose the factor, or another key."})
+        elif not self.label:
+            raise ValidationError({"label": "Give a question about no factor a short name for clinicians."})
+        clash = Question.objects.filter(key=self.key, active=True).exclude(pk=self.pk)
+        if self.active and clash.exists():
+            raise ValidationError("Another active question has this key: untick it first.")
+
+
 class SelfReportLinkQuerySet(models.QuerySet):
     def by_token(self, token):
         return self.filter(token_hash=hash_token(token)).select_related("session__client").first()
+
+    def answer_shown_for(self, session_id):
+        """The answered link whose answers count for a session (the latest), or None."""
+        return self.filter(session_id=session_id, used_at__isnull=False).order_by("-used_at", "-pk").first()
 
 
 class SelfReportLink(models.Model):
@@ -37,6 +128,12 @@ class SelfReportLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(
+        max_length=COMMENT_MAX_LENGTH,
+        blank=True,
+        editable=False,
+        help_text="What the client wrote in the free-text box: clinical text, shown only on the client page.",
+    )
 
     objects = SelfReportLinkQuerySet.as_manager()
 
@@ -73,14 +170,16 @@ class SelfReportLink(models.Model):
 
 class SelfReportRatingQuerySet(models.QuerySet):
     def latest_by_session(self, client_id) -> dict[int, dict[str, int | None]]:
-        """A client's own answers, {session id: {factor key: score or None}}; where a
-        session has several answered links, the latest answered one counts."""
+        """A client's own answers, {session id: {question key: score or None}}: the key
+        is the factor's key for a question about a factor, else the question's own
+        (e.g. "goals"). Where a session has several answered links, the latest
+        answered one counts."""
         answers: dict[int, dict[str, int | None]] = {}
         latest_link: dict[int, int] = {}
         for session_id, link_id, key, score in (
             self.filter(link__session__client_id=client_id, link__used_at__isnull=False)
-            .order_by("link__used_at", "link_id")
-            .values_list("link__session_id", "link_id", "factor__key", "score")
+            .order_by("link__used_at", "link_id", "question__order", "question_id")  # questions in page order
+            .values_list("link__session_id", "link_id", "question__key", "score")
         ):
             if latest_link.get(session_id) != link_id:
                 latest_link[session_id] = link_id
@@ -90,17 +189,17 @@ class SelfReportRatingQuerySet(models.QuerySet):
 
 
 class SelfReportRating(models.Model):
-    """The client's rating of one factor through one link (null: they skipped it)."""
+    """The client's answer to one question through one link (null: they skipped it)."""
 
     link = models.ForeignKey(SelfReportLink, on_delete=models.CASCADE, related_name="ratings")
-    factor = models.ForeignKey("factors.Factor", on_delete=models.PROTECT, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = SelfReportRatingQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["link", "factor"], name="selfreport_one_rating_per_factor"),
+            models.UniqueConstraint(fields=["link", "question"], name="selfreport_one_rating_per_question"),
             models.CheckConstraint(
                 condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
                 name="selfreport_score_1_5",
@@ -108,4 +207,4 @@ class SelfReportRating(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.factor}: {self.score}"
+        return f"{self.question.key}: {self.score}"

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit import log
 from clients.models import TherapySession
 from clients.recording import lock_client, refresh_flags
-from factors.models import Factor
 from selfreport.forms import SelfReportForm
-from selfreport.models import SelfReportLink, SelfReportRating
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 
 
 def _get_session_for_clinician(user, pk):
@@ -57,8 +56,7 @@ def respond(request, token):
     if link is None or link.state != SelfReportLink.State.OPEN:
         state = link.state if link else "unknown"
         return render(request, "selfreport/closed.html", {"state": state})
-    factors = list(Factor.objects.in_form_order())
-    form = SelfReportForm(request.POST or None, factors=factors)
+    form = SelfReportForm(request.POST or None, questions=Question.objects.active())
     if request.method == "POST" and form.is_valid():
         if not _save(link, form):
             return render(request, "selfreport/closed.html", {"state": SelfReportLink.State.USED})
@@ -69,7 +67,7 @@ def respond(request, token):
         {
             "form": form,
             "greeting": link.session.client.label,
-            "count": len(form.factors),
+            "count": len(form.questions),
         },
     )
 
@@ -77,16 +75,21 @@ def respond(request, token):
 @transaction.atomic
 def _save(link, form):
     """Store the answers once: the UPDATE claims the link, so a second submit saves nothing.
-    Under the client's lock, like every write to a client's record."""
+    Under the client's lock, like every write to a client's record. The free text is
+    clinical text: audited as "(changed)", never with its words."""
     lock_client(link.session.client_id)
     now = timezone.now()
-    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    comment = form.comment()
+    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now, comment=comment
+    )
     if not claimed:
         return False
     ratings = SelfReportRating.objects.bulk_create(
-        SelfReportRating(link=link, factor=f, score=score) for f, score in form.answers()
+        SelfReportRating(link=link, question=q, score=score) for q, score in form.answers()
     )
     who = f"client (self-report link {link.pk})"
+    changes = {"used_at": [None, str(now)], **({"comment": log.CHANGED} if comment else {})}
     log.record_many(
         [
             log.event(
@@ -94,7 +97,7 @@ def _save(link, form):
                 link,
                 client_id=link.session.client_id,
                 username=who,
-                changes={"used_at": [None, str(now)]},
+                changes=changes,
             )
         ]
         + [
@@ -103,7 +106,7 @@ def _save(link, form):
                 r,
                 client_id=link.session.client_id,
                 username=who,
-                changes={"factor": r.factor.key, "score": r.score},
+                changes={"question": r.question.key, "score": r.score},
             )
             for r in ratings
         ]

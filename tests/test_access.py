@@ -31,6 +31,9 @@ EXPECTED = {
     "caseload": (None, rule((200, 405))),
     "caseload_export_csv": (None, rule((200, 405))),
     "fhir_questionnaire": (None, rule((200, 405))),
+    # Clinical guidance and the prompt library: no client data, any signed-in user.
+    "guidance": (None, rule((200, 405))),
+    "prompt_library": (None, rule((200, 405))),
     "client_export_csv": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "client_summary": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "session_fhir": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),

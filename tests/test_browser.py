@@ -33,8 +33,8 @@ def instrument():
 
     for name in [
         "factors.migrations.0002_seed_factors",
-        "factors.migrations.0004_seed_prompts",
-        "factors.migrations.0006_seed_client_questions_and_discrepancy_prompts",
+        "factors.migrations.0008_revise_anchors_and_prompts",  # the anchors and the whole prompt library
+        "selfreport.migrations.0005_revise_client_questions",
     ]:
         importlib.import_module(name).seed(apps, None)
 
@@ -173,15 +173,20 @@ def test_a_client_completes_the_self_report_on_a_phone(live_server, browser):
     page.goto(f"{live_server.url}/r/{token}/")
     expect(page.get_by_role("heading", name="Hi C.M.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
-    for i, answer in enumerate(["Mostly", "Completely", "Mostly", "A little", "Somewhat", "Mostly", "Completely"]):
+    expect(page.get_by_text("even if it is criticism")).to_be_visible()
+    answers = ["Mostly", "Completely", "Mostly", "Somewhat", "A little", "Mostly", "Completely", "Mostly", "Mostly"]
+    for i, answer in enumerate(answers):
         page.locator("fieldset").nth(i).get_by_text(answer, exact=True).tap()
-    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "7")
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "9")
+    page.get_by_label("Is there anything you would like your therapist to know").fill("Slower, please.")
     page.wait_for_timeout(800)  # let the progress bar's transition finish before the picture
     save_screenshot(page, "07-self-report-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Send my answers").tap()
     expect(page.get_by_role("heading", name="Thank you, C.M.")).to_be_visible()
-    assert SelfReportRating.objects.filter(link__session=session, score__isnull=False).count() == 7
-    assert client.flags.filter(kind="discrepancy").exists() == (
+    assert SelfReportRating.objects.filter(link__session=session, score__isnull=False).count() == 9
+    assert SelfReportLink.objects.get(session=session, used_at__isnull=False).comment == "Slower, please."
+    assert client.flags.filter(kind="discrepancy").exists() == (  # the 5th question: flexibility, "A little"
         session.ratings.get(factor__key="flexibility").score - 2 >= 2
     )
     assert violations == []

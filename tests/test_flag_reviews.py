@@ -15,7 +15,7 @@ from clients.models import TherapySession
 from clients.recording import EmptySessionError, refresh_flags, save_session
 from factors.models import Factor
 from flags.models import Flag, FlagReview
-from selfreport.models import SelfReportLink, SelfReportRating
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 RELATIONSHIP = ["communication", "cultural_competence", "boundaries", "flexibility",
@@ -199,7 +199,7 @@ def discrepancy(owner):
     link, _ = SelfReportLink.create_for(session, owner)
     link.used_at = timezone.now()
     link.save()
-    SelfReportRating.objects.create(link=link, factor=Factor.objects.get(key="openness"), score=3)
+    SelfReportRating.objects.create(link=link, question=Question.objects.get(key="openness", active=True), score=3)
     refresh_flags(client)
     return client
 

@@ -10,12 +10,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from factors.models import Factor
-from selfreport.models import SelfReportLink, SelfReportRating, hash_token
+from selfreport.models import Question, SelfReportLink, SelfReportRating, hash_token
 from tests.factories import TherapySessionFactory
 
 pytestmark = pytest.mark.django_db
-ASKED = ["communication", "cultural_competence", "boundaries", "flexibility", "openness", "expectations", "setting"]
+ASKED = [
+    "communication",
+    "cultural_competence",
+    "openness",
+    "goals",
+    "flexibility",
+    "boundaries",
+    "setting",
+    "expectations",
+    "overall",
+]
 
 
 @pytest.fixture
@@ -38,10 +47,11 @@ def make_link(owner_client, session):
     return response, re.search(r"/r/([^/]+)/$", url).group(1)
 
 
-def answers(**overrides):
+def answers(comment="", **overrides):
+    """The form data: every question answered 4 unless overridden (None: skipped)."""
     data = dict.fromkeys(ASKED, "4")
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return {f"q_{k}": v for k, v in data.items() if v is not None} | {"comment": comment}
 
 
 def test_a_clinician_makes_a_link_shown_once_with_a_qr_code_and_only_its_hash_is_kept(owner_client, session):
@@ -61,8 +71,10 @@ def test_the_client_page_reveals_only_a_greeting(phone, owner_client, session):
     _, token = make_link(owner_client, session)
     html = phone.get(reverse("self_report", args=[token])).content.decode()
     assert "Hi J.M." in html
-    assert html.count('type="radio"') == 7 * 5
-    assert "How well did your therapist listen" in html
+    assert html.count('type="radio"') == len(ASKED) * 5
+    assert "Did your therapist understand what you told them today?" in html
+    assert "even if it is criticism" in html
+    assert "anything you would like your therapist to know, or to do differently?" in html
     for private in ["Private session note", str(session.client.clinician), "Log out"]:
         assert private not in html
 
@@ -74,15 +86,15 @@ def test_the_client_answers_once_and_sees_a_friendly_page_afterwards(phone, owne
     assert "Thank you, J.M." in response.content.decode()
     link = SelfReportLink.objects.get()
     assert link.used_at is not None
-    scores = dict(SelfReportRating.objects.values_list("factor__key", "score"))
+    scores = dict(SelfReportRating.objects.values_list("question__key", "score"))
     assert scores["communication"] == 2
     assert scores["setting"] is None  # skipped
-    assert len(scores) == 7
+    assert len(scores) == len(ASKED)
     again = phone.get(url).content.decode()
     assert "your answers are already in" in again
     phone.post(url, answers(communication="5"))
-    assert SelfReportRating.objects.count() == 7  # the second submit saved nothing
-    assert SelfReportRating.objects.get(factor__key="communication").score == 2
+    assert SelfReportRating.objects.count() == len(ASKED)  # the second submit saved nothing
+    assert SelfReportRating.objects.get(question__key="communication").score == 2
 
 
 def test_an_expired_link_gets_a_friendly_page_and_saves_nothing(phone, owner_client, session):
@@ -107,7 +119,8 @@ def test_an_unknown_link_says_so_kindly(phone, token):
     [
         (answers(openness="7"), "Choose one of the five answers."),
         (answers(openness="<script>"), "Choose one of the five answers."),
-        (dict.fromkeys(ASKED, ""), "Answer at least one question"),
+        (answers(**dict.fromkeys(ASKED, "")), "Answer at least one question"),
+        (answers(comment="x" * 1001), "Please keep it under 1000 characters."),
     ],
 )
 def test_bad_answers_show_an_error_and_keep_the_link_open(phone, owner_client, session, data, message):
@@ -133,7 +146,7 @@ def test_a_lower_client_rating_raises_a_discrepancy_flag_with_prompts(phone, own
     html = page.content.decode()
     assert "Client rated lower: Communication" in html
     assert "the client rated 2 or more lower" in html
-    assert page.context["chart"]["client_view"][-1] == pytest.approx(67.9, abs=0.1)  # (6*4+2)/7 = 3.71 -> 67.9
+    assert page.context["chart"]["client_view"][-1] == pytest.approx(69.4, abs=0.1)  # (8*4+2)/9 = 3.78 -> 69.4
 
 
 def test_a_supervisor_cannot_make_a_link_and_a_discharged_client_gets_none(owner_client, session, their_client):
@@ -143,19 +156,34 @@ def test_a_supervisor_cannot_make_a_link_and_a_discharged_client_gets_none(owner
     assert not SelfReportLink.objects.exists()
 
 
-def test_the_factor_admin_edits_the_client_question(client, admin_user):
+def test_an_administrator_rewords_a_question_by_adding_one_and_retiring_the_old(client, admin_user):
     client.force_login(admin_user)
-    factor = Factor.objects.get(key="setting")
-    data = {
-        "order": factor.order,
-        "name": factor.name,
-        "description": factor.description,
-        "client_question": "Did meeting this way work for you?",
-        **{f"label_{i}": label for i, label in factor.scale_labels},
-    }
-    assert client.post(reverse("admin:factors_factor_change", args=[factor.pk]), data).status_code == 302
-    factor.refresh_from_db()
-    assert factor.client_question == "Did meeting this way work for you?"
+    old = Question.objects.get(key="setting", active=True)
+    change = reverse("admin:selfreport_question_change", args=[old.pk])
+    data = {"factor": old.factor_id, "key": "", "label": "", "text": old.text, "order": old.order}
+    assert client.post(change, data).status_code == 302  # "active" unticked
+    data |= {"text": "Did meeting this way work for you?", "active": "on"}
+    assert client.post(reverse("admin:selfreport_question_add"), data).status_code == 302
+    new = Question.objects.get(key="setting", active=True)
+    assert (new.text, new.factor.key) == ("Did meeting this way work for you?", "setting")
+    assert Question.objects.filter(pk=old.pk, active=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"key": "stigma", "label": "Shame"}, "A factor has this key"),
+        ({"key": "", "label": "Trust"}, "Give a question about no factor a key"),
+        ({"key": "trust", "label": ""}, "Give a question about no factor a short name"),
+        ({"key": "goals", "label": "Goals", "active": "on"}, "Another active question has this key"),
+    ],
+)
+def test_the_question_admin_refuses_a_key_that_would_collide(client, admin_user, data, message):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:selfreport_question_add"), {"text": "Do you trust them?", "order": 9} | data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.filter(text="Do you trust them?").exists()
 
 
 def test_the_session_page_offers_a_link_for_that_session(owner_client, session):

@@ -125,7 +125,7 @@ def test_the_session_page_shows_the_ratings_and_notes(owner_client, their_client
     html = owner_client.get(reverse("session_detail", args=[session.pk])).content.decode()
     assert "Quiet session." in html
     assert "Has not told family." in html
-    assert "Shame dominates" in html  # the scale label of a 1 on stigma
+    assert "Shame about therapy may stop the client coming" in html  # the anchor of a 1 on stigma
 
 
 def test_editing_a_session_changes_its_ratings_and_recomputes_its_scores(owner_client, their_client):

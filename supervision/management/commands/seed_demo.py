@@ -20,7 +20,7 @@ from clients.recording import refresh_flags, save_session
 from factors.models import Factor
 from flags import rules
 from flags.models import FlagReview
-from selfreport.models import SelfReportLink, SelfReportRating
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from supervision.models import ReviewNote
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
@@ -241,8 +241,8 @@ class Command(BaseCommand):
 
     def _self_reports(self, users):
         """Three answered self-report links: one client agrees, one rates communication
-        lower (open), one rated openness lower and Amara has discussed it with them."""
-        factors = {f.key: f for f in Factor.objects.exclude(client_question="")}
+        lower and says why (open), one rated openness lower and Amara has discussed it with them."""
+        questions = list(Question.objects.active())
         answers = [("B.R.", None, False), ("A.K.", "communication", False), ("J.P.", "openness", True)]
         for label, low, discussed in answers:
             client = Client.objects.filter(clinician=users["amara"], label=label).first()
@@ -251,13 +251,15 @@ class Command(BaseCommand):
                 continue
             link, _ = SelfReportLink.create_for(session, users["amara"])
             link.used_at = timezone.now()
-            link.save(update_fields=["used_at"])
+            if low and not discussed:
+                link.comment = "I felt you moved on before I had finished about my sister. Could we slow down a bit?"
+            link.save(update_fields=["used_at", "comment"])
             ours = dict(session.ratings.values_list("factor__key", "score"))
-            theirs = {key: ours.get(key) or 4 for key in factors}
+            theirs = {q.key: ours.get(q.key) or 4 for q in questions}
             if low:
                 theirs[low] = 1 if not discussed else max(1, (ours.get(low) or 4) - 2)
             SelfReportRating.objects.bulk_create(
-                SelfReportRating(link=link, factor=f, score=theirs[key]) for key, f in factors.items()
+                SelfReportRating(link=link, question=q, score=theirs[q.key]) for q in questions
             )
             flags = refresh_flags(client)
             gap = next((f for f in flags if f.kind == rules.DISCREPANCY and f.is_open), None)

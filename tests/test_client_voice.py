@@ -1,0 +1,205 @@
+"""The client's voice (issue 11): the rewritten questions on the phone page, the
+free-text answer and who may read it, and answers given before the rewrite."""
+
+import importlib
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts.models import Team, User
+from audit.models import AuditEvent
+from clients.models import TherapySession
+from selfreport.models import Question, SelfReportLink, SelfReportRating
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+
+WORDS = "You keep moving on before I finish talking about my sister."
+QUESTION_KEYS = [q for q, *_ in importlib.import_module("selfreport.migrations.0005_revise_client_questions").QUESTIONS]
+
+
+@pytest.fixture
+def phone():
+    return Browser()
+
+
+@pytest.fixture
+def supervisor(owner):
+    boss = UserFactory(username="sup", role=User.Role.SUPERVISOR)
+    owner.team = Team.objects.create(name="Riverside", supervisor=boss)
+    owner.save()
+    return boss
+
+
+@pytest.fixture
+def session(their_client):
+    return TherapySessionFactory(client=their_client, date=timezone.localdate() - timedelta(days=1))
+
+
+@pytest.fixture
+def respond_url(owner_client, session):
+    response = owner_client.post(reverse("self_report_create", args=[session.pk]))
+    return reverse("self_report", args=[re.search(r"/r/([^/]+)/$", response.context["url"]).group(1)])
+
+
+def all_answers(score="4", comment="", **overrides):
+    data = {f"q_{key}": overrides.get(key, score) for key in QUESTION_KEYS}
+    return {k: v for k, v in data.items() if v is not None} | {"comment": comment}
+
+
+# --- the phone page ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_phone_page_asks_every_question_in_order_and_welcomes_criticism(phone, respond_url):
+    html = phone.get(respond_url).content.decode()
+    questions = list(Question.objects.active())
+    assert [q.key for q in questions] == QUESTION_KEYS
+    positions = [html.index(escape(q.text)) for q in questions]
+    assert positions == sorted(positions)
+    assert f"Question {len(questions)} of {len(questions)}" in html
+    assert html.count('type="radio"') == 5 * len(questions)
+    assert "even if it is criticism" in html
+    assert '<textarea class="form-control" name="comment"' in html
+    assert "not straight away" in html  # the box is no emergency line
+
+
+@pytest.mark.django_db
+def test_answering_every_question_stores_them_under_factor_and_question_keys(phone, respond_url, their_client, session):
+    response = phone.post(respond_url, all_answers(goals="2", overall="5", setting=None))
+    assert "Thank you, J.M." in response.content.decode()
+    answers = SelfReportRating.objects.latest_by_session(their_client.pk)[session.pk]
+    assert answers["goals"] == 2
+    assert answers["overall"] == 5
+    assert answers["communication"] == 4
+    assert answers["setting"] is None
+    assert set(answers) == set(QUESTION_KEYS)
+
+
+@pytest.mark.django_db
+def test_a_comment_alone_is_an_answer(phone, respond_url):
+    phone.post(respond_url, all_answers(score="", comment=WORDS))
+    link = SelfReportLink.objects.get()
+    assert link.used_at is not None
+    assert link.comment == WORDS
+    assert not SelfReportRating.objects.exclude(score=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_comment_that_is_too_long_is_refused_and_what_was_typed_is_kept(phone, respond_url):
+    response = phone.post(respond_url, all_answers(comment="x" * 1001, goals="2"))
+    html = response.content.decode()
+    assert "Please keep it under 1000 characters." in html
+    assert re.search(r'name="q_goals" id="[^"]+" value="2" checked', html)
+    assert "x" * 1001 in html
+    assert SelfReportLink.objects.get().used_at is None
+
+
+# --- the free text: clinical text, seen only by those who may see the client -------
+
+
+@pytest.fixture
+def answered(phone, respond_url):
+    phone.post(respond_url, all_answers(comment=WORDS, goals="1"))
+    return SelfReportLink.objects.get()
+
+
+@pytest.mark.django_db
+def test_the_clinician_reads_the_free_text_beside_the_clients_answers(owner_client, their_client, answered):
+    html = owner_client.get(reverse("client_detail", args=[their_client.pk])).content.decode()
+    section = html.split('id="self-report"')[1]
+    assert "In J.M.'s own words" in section
+    assert WORDS in section
+    assert "Goals agreed" in section
+    assert "Overall fit" in section
+    assert "{#" not in html
+    assert "Going over the answers with J.M." in section
+    assert "Do not defend" in section
+
+
+@pytest.mark.django_db
+def test_the_clinicians_supervisor_reads_it_too(client, supervisor, their_client, answered):
+    client.force_login(supervisor)
+    html = client.get(reverse("client_detail", args=[their_client.pk])).content.decode()
+    assert WORDS in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["colleague", "other_supervisor", "administrator"])
+def test_nobody_else_reads_it(client, colleague, their_client, answered, who):
+    users = {
+        "colleague": colleague,
+        "other_supervisor": UserFactory(username="elsewhere", role=User.Role.SUPERVISOR),
+        "administrator": UserFactory(username="root", role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
+    }
+    client.force_login(users[who])
+    response = client.get(reverse("client_detail", args=[their_client.pk]))
+    assert response.status_code == 404
+    assert "sister" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_free_text_never_appears_in_lists_or_queues(client, owner_client, supervisor, their_client, answered):
+    pages = [reverse("home"), reverse("caseload"), reverse("caseload_export_csv"), reverse("session_create")]
+    for url in pages:
+        assert "sister" not in owner_client.get(url).content.decode(), url
+    client.force_login(supervisor)
+    caseload = reverse("caseload") + f"?clinician={their_client.clinician_id}"
+    for url in [reverse("home"), reverse("team_dashboard"), caseload]:
+        assert "sister" not in client.get(url).content.decode(), url
+
+
+@pytest.mark.django_db
+def test_the_free_text_is_audited_without_its_words(answered):
+    event = AuditEvent.objects.get(object_type="selfreport.selfreportlink", action="update")
+    assert event.changes["comment"] == "(changed)"
+    assert event.actor_username.startswith("client (self-report link")
+    assert not any("sister" in json.dumps(e.changes) for e in AuditEvent.objects.all())
+
+
+# --- answers given before the rewrite ---------------------------------------------
+
+BEFORE = [("selfreport", "0001_initial"), ("factors", "0006_seed_client_questions_and_discrepancy_prompts")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_existing_self_report_answers_readable(client):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    for seed in ["0002_seed_factors", "0006_seed_client_questions_and_discrepancy_prompts"]:
+        importlib.import_module(f"factors.migrations.{seed}").seed(old, None)  # idempotent; tables may be flushed
+    factor = {f.key: f for f in old.get_model("factors", "Factor").objects.all()}
+    # The record's own tables are not migrated here: made with today's models, linked by id.
+    clinician = UserFactory(username="dana")
+    person = ClientFactory(clinician=clinician, label="K.L.")
+    session = TherapySession.objects.create(client=person, date=timezone.localdate() - timedelta(days=2))
+    link = old.get_model("selfreport", "SelfReportLink").objects.create(
+        session_id=session.pk,
+        token_hash="0" * 64,
+        created_by_id=clinician.pk,
+        expires_at=timezone.now(),
+        used_at=timezone.now(),
+    )
+    rating = old.get_model("selfreport", "SelfReportRating")
+    for key, score in [("communication", 2), ("openness", 5), ("setting", None)]:
+        rating.objects.create(link=link, factor=factor[key], score=score)
+
+    executor = MigrationExecutor(connection)  # the graph as it is now
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert SelfReportRating.objects.latest_by_session(person.pk) == {
+        session.pk: {"communication": 2, "openness": 5, "setting": None}
+    }
+    answered = Question.objects.get(key="communication", active=False)
+    assert answered.text == "How well did your therapist listen to and understand what you said today?"
+    assert Question.objects.get(key="communication", active=True).text != answered.text
+    client.force_login(clinician)
+    html = client.get(reverse("client_detail", args=[person.pk])).content.decode()
+    assert "K.L.'s self-report on the session" in html
