@@ -8,13 +8,17 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.hashers import Argon2idHasher
+from accounts.models import User
 from alliance import settings as production_settings
 from audit.models import AuditEvent
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
@@ -52,13 +56,35 @@ def test_the_deployment_check_passes_in_production_mode():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_hashes_passwords_with_argon2_and_validates_them():
-    assert production_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+def test_production_hashes_passwords_with_argon2id_at_owasps_cost_and_validates_them():
+    assert production_settings.PASSWORD_HASHERS[0] == "accounts.hashers.Argon2idHasher"
+    encoded = Argon2idHasher().encode(PASSWORD, "somesaltvalue123")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")  # 19 MiB, 2 passes, 1 lane
     with pytest.raises(ValidationError):
         validate_password("password1")
     with pytest.raises(ValidationError):
         validate_password("12345678901")
     validate_password("a long and unusual passphrase 42")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "old_hasher",
+    [Argon2PasswordHasher, PBKDF2PasswordHasher],
+    ids=["django-default-argon2", "pbkdf2"],
+)
+def test_an_older_password_hash_is_upgraded_at_the_next_login(client, old_hasher):
+    user = UserFactory(username="owner")
+    old = old_hasher().encode(PASSWORD, old_hasher().salt())
+    User.objects.filter(pk=user.pk).update(password=old)
+    with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
+        assert login(client, password="wrong").status_code == 200
+        user.refresh_from_db()
+        assert user.password == old  # a failed login changes nothing
+        assert login(client).status_code == 302
+        user.refresh_from_db()
+        assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+        assert user.check_password(PASSWORD)
 
 
 @pytest.mark.django_db
