@@ -213,8 +213,8 @@ def test_the_dashboard_query_count_stays_flat(
     build_team(supervisor, clinicians, clients_each)
     # 1 session, 2 user, 3 clinicians, 4 team clients with summaries, 5 weekly means, 6 queue count,
     # 7 queue page, 8 its open flags, 9 reviewed flags, 10 factor names, 11 factor map ratings, 12 factors,
-    # 13 the clinician filter's choices
-    with django_assert_num_queries(13):
+    # 13 the audit row naming the clients shown, 14 the clinician filter's choices
+    with django_assert_num_queries(14):
         response = sup_client.get(DASHBOARD)
     assert len(response.context["overview"]) == clinicians
 
@@ -226,8 +226,8 @@ def test_the_home_query_count_stays_flat(client, alice, clients_each, django_ass
         TherapySessionFactory(client=c, date=days_ago(j % 40 + 1), ratings={"stigma": 1 + j % 5})
     client.force_login(alice)
     # 1 session, 2 user, 3 queue count, 4 queue page, 5 its open flags, 6 reviewed flags,
-    # 7 factor names, 8 recent sessions, 9 new review notes
-    with django_assert_num_queries(9):
+    # 7 recent sessions, 8 new review notes, 9 the audit row naming the clients shown, 10 factor names
+    with django_assert_num_queries(10):
         client.get(reverse("home"))
 
 
