@@ -36,7 +36,7 @@ def session_data(client, **overrides):
 def test_adding_and_editing_a_client_is_audited_without_free_text(owner_client, owner):
     data = {
         "label": "A.U.",
-        "intake_date": "2026-01-05",
+        "intake_date": (timezone.localdate() - timedelta(days=30)).isoformat(),
         "status": "active",
         "attachment_style": "unknown",
         "usual_setting": "online",
