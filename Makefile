@@ -23,6 +23,7 @@ demo: install
 # SQLite unless DATABASE_URL is set. Browser tests need /usr/bin/chromium.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Needs PostgreSQL (started if down) and root for the role and databases; ~4 minutes.

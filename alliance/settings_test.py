@@ -23,3 +23,15 @@ STORAGES = {
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A second, empty database for the backup's restore test (tests/test_backup.py): the
+# suite's test runner migrates it like a new server's. On PostgreSQL it is a real
+# second database (test_<name>_restore); on SQLite a second in-memory one.
+DATABASES["restore"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "NAME": (
+        f"{DATABASES['default']['NAME']}_restore"  # noqa: F405
+        if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"  # noqa: F405
+        else str(BASE_DIR / "restore.sqlite3")  # noqa: F405
+    ),
+}

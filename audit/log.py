@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 Action = AuditEvent.Action
 _request = ContextVar("audit_request", default=None)
 _system_actor = ContextVar("audit_system_actor", default="")
+_restoring = ContextVar("audit_restoring", default=False)
 
 # Fields never audited (derived or bookkeeping) and clinical free text (audited
 # as "changed", never with its content), per model label.
@@ -60,6 +61,21 @@ def acting_as(name):
         _system_actor.reset(token)
 
 
+@contextmanager
+def restoring():
+    """A backup is being restored (alliance.backup): the rows it writes are the backup's,
+    audited by the restore itself, so receivers leave them alone."""
+    token = _restoring.set(True)
+    try:
+        yield
+    finally:
+        _restoring.reset(token)
+
+
+def is_restoring():
+    return _restoring.get()
+
+
 def _who(request=None, user=None, username=""):
     request = request or _request.get()
     if user is None and request is not None and getattr(request, "user", None) is not None:
@@ -75,7 +91,18 @@ def _who(request=None, user=None, username=""):
     return user, name, ip, (request.path[:300] if request is not None else "")
 
 
-def event(action, obj=None, *, client_id=None, changes=None, request=None, user=None, username="", object_type=""):
+def event(
+    action,
+    obj=None,
+    *,
+    client_id=None,
+    changes=None,
+    request=None,
+    user=None,
+    username="",
+    object_type="",
+    object_id="",
+):
     """An unsaved AuditEvent (for bulk writes); `record` saves one."""
     actor, name, ip, path = _who(request, user, username)
     return AuditEvent(
@@ -84,20 +111,26 @@ def event(action, obj=None, *, client_id=None, changes=None, request=None, user=
         ip=ip,
         action=action,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_id=str(object_id or (obj.pk if obj is not None and obj.pk is not None else "")),
         client_id=client_id if client_id is not None else client_of(obj),
         changes=changes or {},
         path=path,
     )
 
 
-def record(action, obj=None, **kwargs):
-    return AuditEvent.objects.create(**vars_of(event(action, obj, **kwargs)))
+def record(action, obj=None, *, using=None, **kwargs):
+    """Write one event; `using` names the database (default: where the app writes)."""
+    return AuditEvent.objects.using(using).create(**vars_of(event(action, obj, **kwargs)))
 
 
-def record_many(events):
+def record_list(page, client_ids, **kwargs):
+    """A page listing clients (caseload, queues): one VIEW row naming the clients it showed."""
+    return record(Action.VIEW, object_type=page, changes={"clients": sorted(set(client_ids))}, **kwargs)
+
+
+def record_many(events, using=None):
     """Write events made by `event` in one statement (for bulk operations)."""
-    AuditEvent.objects.bulk_create(events)
+    AuditEvent.objects.using(using).bulk_create(events)
 
 
 def vars_of(e):
@@ -135,6 +168,15 @@ def diff(label, before, after):
             else:
                 changes[name] = [_plain(old), _plain(new)]
     return changes
+
+
+def removed(label, values):
+    """{field: [old, None]} for a deleted row; free text only as "(changed)"."""
+    return {
+        name: CHANGED if name in FREE_TEXT.get(label, ()) else [_plain(value), None]
+        for name, value in values.items()
+        if value not in (None, "")
+    }
 
 
 def _plain(value):

@@ -1,15 +1,19 @@
-"""Signal receivers that feed the audit trail: model changes and logins.
+"""Signal receivers that feed the audit trail: model changes, deletions, group grants, logins.
 
 Bulk writes bypass these signals; their callers audit explicitly
 (TherapySession.save_with_ratings for ratings, review_notes_read, restore).
 """
 
+from axes.signals import user_locked_out
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
+from alliance import datamap
 from audit import log
 
+# Models whose creations and changes are audited field by field.
 TRACKED = [
     "clients.Client",
     "clients.TherapySession",
@@ -21,18 +25,18 @@ TRACKED = [
 ]
 
 
-def _before(sender, instance, raw=False, update_fields=None, **kwargs):
+def _before(sender, instance, raw=False, update_fields=None, using=None, **kwargs):
     instance._audit_before = {}
     if raw or instance._state.adding or instance.pk is None:
         return
     if update_fields is not None and set(update_fields) <= log.IGNORED:
         instance._audit_skip = True  # derived fields only (stored scores)
         return
-    old = sender._base_manager.filter(pk=instance.pk).first()
+    old = sender._base_manager.using(using).filter(pk=instance.pk).first()
     instance._audit_before = log.field_values(old) if old else {}
 
 
-def _after(sender, instance, created, raw=False, **kwargs):
+def _after(sender, instance, created, raw=False, using=None, **kwargs):
     if raw or getattr(instance, "_audit_skip", False):
         instance._audit_skip = False
         return
@@ -44,11 +48,36 @@ def _after(sender, instance, created, raw=False, **kwargs):
         changes = log.diff(label, getattr(instance, "_audit_before", {}), after)
         if not changes:
             return
-    log.record(log.Action.CREATE if created else log.Action.UPDATE, instance, changes=changes)
+    log.record(log.Action.CREATE if created else log.Action.UPDATE, instance, changes=changes, using=using)
 
 
-def _deleted(sender, instance, **kwargs):
-    log.record(log.Action.DELETE, instance)
+def _deleting(sender, instance, using=None, **kwargs):
+    """Before any deletion, a cascade's included: the row as it was (free text only marked)."""
+    label = sender._meta.label_lower
+    log.record(log.Action.DELETE, instance, changes=log.removed(label, log.field_values(instance)), using=using)
+
+
+def _groups_changed(sender, instance, action, reverse, model, pk_set, using=None, **kwargs):
+    """Who was given or lost a group (the Privacy officers group opens the audit trail)."""
+    if log.is_restoring() or action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action == "pre_clear":
+        pk_set = set(getattr(instance, "user_set" if reverse else "groups").values_list("pk", flat=True))
+    verb = "added" if action == "post_add" else "removed"
+    if reverse:  # group.user_set.add(...): the instance is the group, pk_set the users
+        pairs = [(user_pk, [instance.name]) for user_pk in sorted(pk_set or ())]
+    else:
+        names = sorted(model._base_manager.using(using).filter(pk__in=pk_set or ()).values_list("name", flat=True))
+        pairs = [(instance.pk, names)] if names else []
+    log.record_many(
+        [
+            log.event(
+                log.Action.UPDATE, object_type="accounts.user", object_id=user_pk, changes={f"groups {verb}": names}
+            )
+            for user_pk, names in pairs
+        ],
+        using=using,
+    )
 
 
 def _logged_in(sender, request, user, **kwargs):
@@ -72,10 +101,10 @@ def connect():
         model = apps.get_model(label)
         pre_save.connect(_before, sender=model, dispatch_uid=f"audit.before.{label}")
         post_save.connect(_after, sender=model, dispatch_uid=f"audit.after.{label}")
-        post_delete.connect(_deleted, sender=model, dispatch_uid=f"audit.deleted.{label}")
+    for model in datamap.deletion_audited_models():
+        pre_delete.connect(_deleting, sender=model, dispatch_uid=f"audit.deleting.{model._meta.label_lower}")
+    m2m_changed.connect(_groups_changed, sender=get_user_model().groups.through, dispatch_uid="audit.groups")
     user_logged_in.connect(_logged_in, dispatch_uid="audit.login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit.logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit.login_failed")
-    from axes.signals import user_locked_out
-
     user_locked_out.connect(_locked_out, dispatch_uid="audit.lockout")

@@ -9,6 +9,7 @@ gunicorn worker's peak resident memory. Loopback only; bounded in time.
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import signal
@@ -16,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import django
@@ -143,6 +143,7 @@ def main():
                 "failures": int(r["Failure Count"]),
                 "p50_ms": float(r["50%"]),
                 "p95_ms": float(r["95%"]),
+                "p99_ms": float(r["99%"]),
             }
             for r in rows
             if r["Name"] != "Aggregated"
@@ -154,12 +155,17 @@ def main():
 
 
 def _wait_for_server():
+    """Poll the login page over plain HTTP on loopback (http.client: no URL scheme to trust)."""
     for _ in range(60):
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
+            connection.request("GET", "/accounts/login/")
+            connection.getresponse().read()
             return
         except OSError:
             time.sleep(0.5)
+        finally:
+            connection.close()
     raise SystemExit("gunicorn did not start")
 
 

@@ -95,10 +95,16 @@ def main():
             f"p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, p99 {load['p99_ms']:.0f} ms"
         )
         print(f"worker peak RSS (MB): {', '.join(str(x) for x in load['worker_peak_rss_mb'])}")
+        login = next((r for r in load["by_request"] if r["name"] == "login"), None)
+        if login:
+            print(
+                f"login (password check, {login['count']} logins): median {login['p50_ms']:.0f} ms, "
+                f"p95 {login['p95_ms']:.0f} ms, p99 {login['p99_ms']:.0f} ms"
+            )
         for r in load["by_request"]:
             print(
                 f"  {r['name']:30} {r['count']:>6} requests, {r['failures']} failed, p50 {r['p50_ms']:.0f} ms, "
-                f"p95 {r['p95_ms']:.0f} ms"
+                f"p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms"
             )
 
 

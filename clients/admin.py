@@ -35,3 +35,22 @@ class ClientAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         log.record(log.Action.VIEW, object_type="clients.client", changes={"admin": "client list"}, request=request)
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._audit_page(request, response, "client record")
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        self._audit_page(request, response, "deletion confirmation")  # it lists the record's sessions
+        return response
+
+    @staticmethod
+    def _audit_page(request, response, page):
+        """A page of one client's record that was shown (not a refusal, not the deletion itself)."""
+        obj = (getattr(response, "context_data", None) or {}).get("original") or (
+            getattr(response, "context_data", None) or {}
+        ).get("object")
+        if request.method == "GET" and response.status_code == 200 and obj is not None:
+            log.record(log.Action.VIEW, obj, changes={"admin": page}, request=request)

@@ -1,33 +1,17 @@
 """Exports for the record: CSV of a client or a caseload, FHIR R4 JSON.
 
 Every export view audits itself (audit action "export"). CSV cells that a
-spreadsheet would run as a formula are neutralised (OWASP CSV injection).
+spreadsheet would run as a formula are neutralised (alliance/csvsafe.py).
 """
-
-import csv
-import io
 
 from django.utils import timezone
 
+from alliance import csvsafe
 from factors.models import Domain, Factor
 from flags import labels
 
 QUESTIONNAIRE_URL = "https://alliance.example.org/fhir/Questionnaire/alliance-twelve-factors"
 SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
-
-
-def _cell(value):
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue()
 
 
 def client_csv(client, factors):
@@ -48,7 +32,7 @@ def client_csv(client, factors):
                 *[ratings.get(f.pk) for f in factors],
             ]
         )
-    return _csv(header, rows)
+    return csvsafe.to_csv(header, rows)
 
 
 def caseload_csv(clients, names):
@@ -66,7 +50,7 @@ def caseload_csv(clients, names):
         ]
         for c in clients
     ]
-    return _csv(header, rows)
+    return csvsafe.to_csv(header, rows)
 
 
 def _flag_text(flag, names):

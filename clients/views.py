@@ -85,6 +85,7 @@ def caseload(request):
         clients = clients.filter(label__icontains=query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = insights.attach_flags(page.object_list)
+    log.record_list("clients.caseload", [c.pk for c in rows])
     own = clinician == request.user
     params = {"status": status, "q": query, **({} if own else {"clinician": clinician.pk})}
     return render(
@@ -150,6 +151,7 @@ def client_edit(request, pk):
         refresh_flags(form.save())  # the status and usual interval change what is open and when it stalls
         messages.success(request, f"Changes to {client.label} saved.")
         return redirect("client_detail", pk=client.pk)
+    log.record(log.Action.VIEW, client, changes={"page": "edit"})
     return render(request, "clients/client_form.html", {"form": form, "client": client})
 
 
@@ -195,6 +197,11 @@ def _rating_grid(sessions, factors):
 
 
 def _session_form_page(request, form, client, session=None):
+    """The session form; showing it for a client (or a session) is a view of that record."""
+    if session is not None:
+        log.record(log.Action.VIEW, session, changes={"page": "edit"})
+    elif client is not None:
+        log.record(log.Action.VIEW, client, changes={"page": "new session"})
     return render(request, "clients/session_form.html", {"form": form, "client": client, "session": session})
 
 
@@ -323,6 +330,7 @@ def client_discharge(request, pk):
             request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing."
         )
         return redirect("client_detail", pk=client.pk)
+    log.record(log.Action.VIEW, client, changes={"page": "discharge"})
     return render(request, "clients/client_discharge.html", {"client": client})
 
 
@@ -347,7 +355,9 @@ def client_export_csv(request, pk):
 def caseload_export_csv(request):
     clinician = _get_clinician_for_user(request.user, request.GET.get("clinician"))
     clients = insights.attach_flags(Client.objects.for_caseload(request.user, clinician).order_by("label"))
-    log.record(log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": len(clients)})
+    log.record(
+        log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": [c.pk for c in clients]}
+    )
     content = exports.caseload_csv(clients, dict(Factor.objects.values_list("key", "name")))
     return _download(content, f"caseload-{clinician.username}-{timezone.localdate()}.csv", "text/csv; charset=utf-8")
 

@@ -61,6 +61,7 @@ def respond(request, token):
         if not _save(link, form):
             return render(request, "selfreport/closed.html", {"state": SelfReportLink.State.USED})
         return render(request, "selfreport/thanks.html", {"greeting": link.session.client.label})
+    log.record(log.Action.VIEW, link, client_id=link.session.client_id, username=_who(link))
     return render(
         request,
         "selfreport/respond.html",
@@ -70,6 +71,11 @@ def respond(request, token):
             "count": len(form.questions),
         },
     )
+
+
+def _who(link):
+    """How the trail names the person answering through a link (no account)."""
+    return f"client (self-report link {link.pk})"
 
 
 @transaction.atomic
@@ -88,7 +94,7 @@ def _save(link, form):
     ratings = SelfReportRating.objects.bulk_create(
         SelfReportRating(link=link, question=q, score=score) for q, score in form.answers()
     )
-    who = f"client (self-report link {link.pk})"
+    who = _who(link)
     changes = {"used_at": [None, str(now)], **({"comment": log.CHANGED} if comment else {})}
     log.record_many(
         [

@@ -52,6 +52,15 @@ def home(request):
     own = Client.objects.editable_by(user)
     form = dashboard.QueueFilterForm(request.GET)
     page, rows, page_query = _queue_page(request, own, form)
+    recent = list(
+        TherapySession.objects.filter(client__in=own)
+        .select_related("client")
+        .order_by("-date", "-pk")[:RECENT_SESSIONS]
+    )
+    new_notes = list(ReviewNote.objects.unread().filter(client__in=own).select_related("client", "author")[:5])
+    log.record_list(
+        "supervision.home", [c.pk for c in rows] + [s.client_id for s in recent] + [n.client_id for n in new_notes]
+    )
     return render(
         request,
         "supervision/home.html",
@@ -61,10 +70,8 @@ def home(request):
             "rows": rows,
             "page_query": page_query,
             "factor_names": dict(Factor.objects.values_list("key", "name")),
-            "recent": TherapySession.objects.filter(client__in=own)
-            .select_related("client")
-            .order_by("-date", "-pk")[:RECENT_SESSIONS],
-            "new_notes": ReviewNote.objects.unread().filter(client__in=own).select_related("client", "author")[:5],
+            "recent": recent,
+            "new_notes": new_notes,
             "has_clients": bool(rows) or own.exists(),
             "team_counts": dashboard.team_flag_counts(user) if user.is_supervisor else None,
         },
@@ -82,6 +89,7 @@ def team_dashboard(request):
     clients = list(Client.objects.for_dashboard(user, today))
     form = dashboard.QueueFilterForm(request.GET, clinicians=user.supervisees())
     page, rows, page_query = _queue_page(request, Client.objects.supervised_by(user), form)
+    log.record_list("supervision.team_dashboard", [c.pk for c in rows])
     return render(
         request,
         "supervision/dashboard.html",
@@ -107,6 +115,7 @@ def review_note_create(request, pk):
         form.save(client=client, author=request.user)
         messages.success(request, f"Review note saved. {client.clinician} will see it on {client}'s page.")
         return redirect(reverse("client_detail", args=[client.pk]) + "#review-notes")
+    log.record(log.Action.VIEW, client, changes={"page": "review note"})
     return render(request, "supervision/review_note_form.html", {"client": client, "form": form})
 
 

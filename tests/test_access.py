@@ -71,6 +71,10 @@ LABEL = "Owner-only-label"
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world():
     """Two teams: the owner and a colleague under one supervisor; another team elsewhere."""
     own_supervisor = UserFactory(username="own_supervisor", role=User.Role.SUPERVISOR)
     other_supervisor = UserFactory(username="other_supervisor", role=User.Role.SUPERVISOR)

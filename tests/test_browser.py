@@ -6,11 +6,13 @@ docs/screenshots for the README).
 
 import importlib
 import re
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import Client, TherapySession
@@ -105,10 +107,11 @@ def test_a_clinician_adds_a_client_and_logs_a_session_with_the_keyboard_only(liv
 
 def test_bad_input_in_the_session_form_shows_errors_and_keeps_the_typed_values(live_server, page, screenshot):
     user = UserFactory(username="dana", password=PASSWORD)
-    client = Client.objects.create(clinician=user, label="K.L.", intake_date="2026-01-05")
+    today = timezone.localdate()
+    client = Client.objects.create(clinician=user, label="K.L.", intake_date=today - timedelta(days=30))
     log_in(page, live_server.url, "dana")
     page.goto(f"{live_server.url}/sessions/new/?client={client.pk}")
-    page.get_by_label("Date").fill("2099-01-01")
+    page.get_by_label("Date").fill((today + timedelta(days=1)).isoformat())
     page.locator("label[for=id_score_flexibility_1]").click()  # a rating of 2
     page.get_by_text("Note on flexibility").click()
     page.get_by_label("Note on flexibility").fill("Homework not landing")

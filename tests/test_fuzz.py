@@ -4,9 +4,13 @@ Hostile values never cause a server error, never change a row when they are
 invalid, and come back escaped when a page shows them.
 """
 
+from collections import Counter
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client, PromptTrial, Rating, TherapySession
@@ -50,6 +54,17 @@ def rows():
     )
 
 
+def days_ago(n):
+    return (timezone.localdate() - timedelta(days=n)).isoformat()
+
+
+def assert_both_branches_ran(outcomes):
+    """A property test whose valid branch never runs still passes while testing nothing
+    (a fixed date that falls before the intake did exactly that): make it fail."""
+    assert outcomes["valid"] > 0, f"no example reached the valid branch: {dict(outcomes)}"
+    assert outcomes["invalid"] > 0, f"no example reached the invalid branch: {dict(outcomes)}"
+
+
 def assert_safe(response):
     assert response.status_code < 500
     assert SCRIPT not in response.content.decode(errors="replace")
@@ -68,92 +83,115 @@ CLIENT_FIELDS = [
 
 
 @pytest.mark.django_db
-@FUZZ
-@given(field=st.sampled_from(CLIENT_FIELDS), value=hostile)
-def test_the_client_form_survives_hostile_values(owner_client, owner, field, value):
-    data = {
-        "label": "F.Z.",
-        "intake_date": "2026-01-05",
-        "status": "active",
-        "attachment_style": "unknown",
-        "usual_setting": "online",
-        "fee_arrangement": "standard",
-        "culture_notes": "",
-        "support_notes": "",
-        "clinician": "999",
-        field: value,
-    }
-    before = rows()
-    response = owner_client.post(reverse("client_create"), data)
-    assert_safe(response)
-    if response.status_code == 200:
-        assert rows() == before  # invalid: nothing saved
-    else:
-        created = Client.objects.latest("pk")
-        assert created.clinician == owner  # an injected owner id is ignored
-        assert "\x00" not in created.label
-        page = owner_client.get(reverse("client_detail", args=[created.pk]))
-        assert_safe(page)
-        created.delete()
+def test_the_client_form_survives_hostile_values(owner_client, owner):
+    outcomes = Counter()
+
+    @FUZZ
+    @example(field="culture_notes", value=SCRIPT)  # valid: kept as text, shown escaped
+    @example(field="intake_date", value=SCRIPT)  # invalid
+    @given(field=st.sampled_from(CLIENT_FIELDS), value=hostile)
+    def check(field, value):
+        data = {
+            "label": "F.Z.",
+            "intake_date": days_ago(30),
+            "status": "active",
+            "attachment_style": "unknown",
+            "usual_setting": "online",
+            "fee_arrangement": "standard",
+            "culture_notes": "",
+            "support_notes": "",
+            "clinician": "999",
+            field: value,
+        }
+        before = rows()
+        response = owner_client.post(reverse("client_create"), data)
+        assert_safe(response)
+        if response.status_code == 200:
+            outcomes["invalid"] += 1
+            assert rows() == before  # invalid: nothing saved
+        else:
+            outcomes["valid"] += 1
+            created = Client.objects.latest("pk")
+            assert created.clinician == owner  # an injected owner id is ignored
+            assert "\x00" not in created.label
+            page = owner_client.get(reverse("client_detail", args=[created.pk]))
+            assert_safe(page)
+            created.delete()
+
+    check()
+    assert_both_branches_ran(outcomes)
 
 
 SESSION_FIELDS = ["client", "date", "setting", "note", "score_communication", "score_stigma", "note_openness"]
 
 
 @pytest.mark.django_db
-@FUZZ
-@given(field=st.sampled_from(SESSION_FIELDS), value=hostile)
-def test_the_session_form_survives_hostile_values(owner_client, owner, field, value):
-    their = Client.objects.filter(clinician=owner).first() or ClientFactory(clinician=owner)
-    data = {
-        "client": their.pk,
-        "date": "2026-02-02",
-        "setting": "online",
-        **{f"score_{f.key}": "3" for f in Factor.objects.all()},
-        field: value,
-    }
-    before = rows()
-    response = owner_client.post(reverse("session_create"), data)
-    assert_safe(response)
-    if response.status_code == 200:
-        assert rows() == before
-    else:
-        TherapySession.objects.filter(client=their).delete()
+def test_the_session_form_survives_hostile_values(owner_client, owner):
+    their = ClientFactory(clinician=owner)
+    outcomes = Counter()
+
+    @FUZZ
+    @example(field="note", value=SCRIPT)  # valid: kept as text
+    @example(field="date", value=SCRIPT)  # invalid
+    @given(field=st.sampled_from(SESSION_FIELDS), value=hostile)
+    def check(field, value):
+        data = {
+            "client": their.pk,
+            "date": days_ago(1),
+            "setting": "online",
+            **{f"score_{f.key}": "3" for f in Factor.objects.all()},
+            field: value,
+        }
+        before = rows()
+        response = owner_client.post(reverse("session_create"), data)
+        assert_safe(response)
+        if response.status_code == 200:
+            outcomes["invalid"] += 1
+            assert rows() == before
+        else:
+            outcomes["valid"] += 1
+            TherapySession.objects.filter(client=their).delete()
+
+    check()
+    assert_both_branches_ran(outcomes)
+
+
+def session_state(session):
+    session.refresh_from_db()
+    ratings = list(session.ratings.order_by("pk").values_list("score", "note"))
+    return (session.date, session.setting, session.note, session.version, ratings)
 
 
 @pytest.mark.django_db
-@FUZZ
-@given(field=st.sampled_from(["version", "date", "setting", "note", "score_flexibility"]), value=hostile)
-def test_the_session_edit_survives_hostile_values_and_changes_nothing_when_invalid(owner_client, owner, field, value):
-    session = TherapySession.objects.filter(client__clinician=owner).first() or TherapySessionFactory(
-        client=ClientFactory(clinician=owner), default_score=3
-    )
-    snapshot = (
-        session.date,
-        session.setting,
-        session.note,
-        session.version,
-        list(session.ratings.order_by("pk").values_list("score", "note")),
-    )
-    data = {
-        "date": session.date.isoformat(),
-        "setting": session.setting,
-        "note": session.note,
-        "version": session.version,
-        **{f"score_{f.key}": "3" for f in Factor.objects.all()},
-        field: value,
-    }
-    response = owner_client.post(reverse("session_edit", args=[session.pk]), data)
-    assert_safe(response)
-    session.refresh_from_db()
-    if response.status_code == 200:
-        assert snapshot == (
-            session.date,
-            session.setting,
-            session.note,
-            session.version,
-            list(session.ratings.order_by("pk").values_list("score", "note")),
-        )
+def test_the_session_edit_survives_hostile_values_and_changes_nothing_when_invalid(owner_client, owner):
+    session = TherapySessionFactory(client=ClientFactory(clinician=owner), default_score=3)
+    outcomes = Counter()
+
+    @FUZZ
+    @example(field="note", value=SCRIPT)  # valid
+    @example(field="version", value="0")  # invalid: out of date
+    @given(field=st.sampled_from(["version", "date", "setting", "note", "score_flexibility"]), value=hostile)
+    def check(field, value):
+        before = session_state(session)
+        data = {
+            "date": session.date.isoformat(),
+            "setting": session.setting,
+            "note": session.note,
+            "version": session.version,
+            **{f"score_{f.key}": "3" for f in Factor.objects.all()},
+            field: value,
+        }
+        response = owner_client.post(reverse("session_edit", args=[session.pk]), data)
+        assert_safe(response)
+        if response.status_code == 200:
+            outcomes["invalid"] += 1
+            assert session_state(session) == before
+        else:
+            outcomes["valid"] += 1
+            assert session_state(session)[3] == before[3] + 1  # saved: the version moved on
+
+    check()
+    assert_both_branches_ran(outcomes)
 
 
 @pytest.mark.django_db
@@ -200,7 +238,7 @@ def test_the_login_survives_hostile_values(client, username, password):
 
 
 def test_duplicated_parameters_cannot_smuggle_another_clinicians_client(owner_client, their_client, colleagues_client):
-    data = {"date": "2026-02-02", "setting": "online", **{f"score_{f.key}": "3" for f in Factor.objects.all()}}
+    data = {"date": days_ago(1), "setting": "online", **{f"score_{f.key}": "3" for f in Factor.objects.all()}}
     data["client"] = [their_client.pk, colleagues_client.pk]  # the last one wins in Django's QueryDict
     response = owner_client.post(reverse("session_create"), data)
     assert response.status_code == 200
@@ -211,7 +249,7 @@ def test_duplicated_parameters_cannot_smuggle_another_clinicians_client(owner_cl
 def test_a_nul_byte_is_refused_with_a_message(owner_client, their_client):
     data = {
         "client": their_client.pk,
-        "date": "2026-02-02",
+        "date": days_ago(1),
         "setting": "online",
         "note": "a\x00b",
         **{f"score_{f.key}": "3" for f in Factor.objects.all()},

@@ -1,18 +1,11 @@
-"""No lost updates, all-or-nothing writes, and backup/restore of the clinical data."""
-
-import json
-from datetime import datetime
-from io import StringIO
+"""No lost updates and all-or-nothing writes (backup and restore: tests/test_backup.py)."""
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.models import AuditEvent
 from clients import recording
-from clients.management.commands.clinical_data import MODELS, export_json
-from clients.models import Client, Rating, TherapySession
+from clients.models import Rating, TherapySession
 from clients.recording import StaleSessionError, save_session
 from factors.models import Factor
 from flags.models import Flag
@@ -83,47 +76,3 @@ def test_a_failure_midway_leaves_no_session_ratings_flags_or_audit_rows(owner_cl
     assert not Rating.objects.exists()
     assert not Flag.objects.exists()
     assert AuditEvent.objects.count() == before  # the audit rows were rolled back with the data
-
-
-def test_the_clinical_data_round_trips_through_json(tmp_path):
-    call_command("seed_demo", stdout=StringIO())
-    before = export_json()
-    counts = {m: m.objects.count() for m in MODELS}
-    path = tmp_path / "backup.json"
-    call_command("clinical_data", "export", str(path), stdout=StringIO())
-    Client.objects.all().delete()  # cascades to everything clinical
-    assert all(m.objects.count() == 0 for m in MODELS)
-    out = StringIO()
-    call_command("clinical_data", "import", str(path), stdout=out)
-    assert {m: m.objects.count() for m in MODELS} == counts
-    assert export_json() == before  # identical contents, keys included
-    assert f"Imported {sum(counts.values())} rows" in out.getvalue()
-    assert AuditEvent.objects.filter(action="export", object_type="clinical_data").exists()
-
-
-def test_timestamps_survive_the_round_trip_to_the_microsecond(tmp_path, their_client):
-    TherapySessionFactory(client=their_client)
-    TherapySession.objects.update(created_at=timezone.make_aware(datetime(2026, 3, 4, 5, 6, 7, 123)))
-    before = export_json()
-    assert "2026-03-04T05:06:07.000123Z" in before
-    path = tmp_path / "backup.json"
-    call_command("clinical_data", "export", str(path), stdout=StringIO())
-    Client.objects.all().delete()
-    call_command("clinical_data", "import", str(path), stdout=StringIO())
-    assert export_json() == before
-
-
-def test_import_refuses_to_overwrite_existing_rows(tmp_path, their_client):
-    TherapySessionFactory(client=their_client)
-    path = tmp_path / "backup.json"
-    call_command("clinical_data", "export", str(path), stdout=StringIO())
-    with pytest.raises(CommandError, match="already exists"):
-        call_command("clinical_data", "import", str(path), stdout=StringIO())
-
-
-def test_import_refuses_a_file_with_non_clinical_rows(tmp_path, owner):
-    path = tmp_path / "evil.json"
-    path.write_text(json.dumps([{"model": "accounts.user", "pk": 999, "fields": {"username": "x", "password": "x"}}]))
-    with pytest.raises(CommandError, match="not clinical data"):
-        call_command("clinical_data", "import", str(path), stdout=StringIO())
-    assert not owner.__class__.objects.filter(pk=999).exists()

@@ -1,11 +1,14 @@
 """Project-level guarantees: settings from the environment, migrations, demo data."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
@@ -103,3 +106,62 @@ def test_seed_demo_trajectories_vary():
     assert declining[0] - declining[-1] > 20
     rupture = latest["F.T."]
     assert rupture[-2] - rupture[-1] > 15  # a drop in the latest session
+
+
+# --- the suite keeps testing, and checks the code it does not run --------------------------
+
+ISO_DATE = re.compile(r"""["']20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])""")
+
+
+def test_tests_use_dates_relative_to_today():
+    """A fixed date ages: posted as a session date it falls before the intake one day,
+    and the test then only ever exercises the refusal."""
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted((settings.BASE_DIR / "tests").glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ISO_DATE.search(line)
+    ]
+    assert found == [], "use timezone.localdate() ± timedelta instead:\n" + "\n".join(found)
+
+
+def test_ci_sets_the_ci_variable_before_running_the_suite():
+    """conftest.py reads CI: hypothesis replays fixed examples, and browser tests may not skip."""
+    script = (settings.BASE_DIR / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^export CI=1$", script, re.MULTILINE)
+    assert script.index("export CI=1") < script.index("make test")
+
+
+def test_bandit_finds_no_medium_or_high_issue_in_the_code():
+    result = subprocess.run(
+        [sys.executable, "-m", "bandit", "-c", "pyproject.toml", "-r", ".", "-f", "json", "-q"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    scanned = set(report["metrics"]) - {"_totals"}
+    assert {"./bench/load.py", "./clients/views.py", "./alliance/backup.py"} <= scanned
+    assert not any("/tests/" in path or "/migrations/" in path for path in scanned)
+    serious = [
+        f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"
+        for r in report["results"]
+        if r["issue_severity"] in ("MEDIUM", "HIGH")
+    ]
+    assert serious == []
+
+
+def test_every_bandit_exception_gives_its_reason_on_the_same_line():
+    nosec = re.compile(r"#\s*nosec\b(.*)")
+    reasoned = re.compile(r"^\s+B\d{3}(,\s*B\d{3})*\s+\w+.*")
+    bare = []
+    for path in sorted(settings.BASE_DIR.rglob("*.py")):
+        relative = path.relative_to(settings.BASE_DIR).as_posix()
+        if relative.startswith((".venv/", "tests/", "staticfiles/")) or "/migrations/" in relative:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = nosec.search(line)
+            if match and not reasoned.match(match.group(1)):
+                bare.append(f"{relative}:{number}: {line.strip()}")
+    assert bare == [], "write `# nosec BXXX <reason>`:\n" + "\n".join(bare)

@@ -8,16 +8,22 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.hashers import Argon2idHasher
+from accounts.models import User
 from alliance import settings as production_settings
 from audit.models import AuditEvent
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from selfreport.models import SelfReportLink
+from tests.factories import ClientFactory, UserFactory
+from tests.test_access import EXPECTED, make_world, url_for
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,13 +58,35 @@ def test_the_deployment_check_passes_in_production_mode():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_hashes_passwords_with_argon2_and_validates_them():
-    assert production_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+def test_production_hashes_passwords_with_argon2id_at_owasps_cost_and_validates_them():
+    assert production_settings.PASSWORD_HASHERS[0] == "accounts.hashers.Argon2idHasher"
+    encoded = Argon2idHasher().encode(PASSWORD, "somesaltvalue123")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")  # 19 MiB, 2 passes, 1 lane
     with pytest.raises(ValidationError):
         validate_password("password1")
     with pytest.raises(ValidationError):
         validate_password("12345678901")
     validate_password("a long and unusual passphrase 42")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "old_hasher",
+    [Argon2PasswordHasher, PBKDF2PasswordHasher],
+    ids=["django-default-argon2", "pbkdf2"],
+)
+def test_an_older_password_hash_is_upgraded_at_the_next_login(client, old_hasher):
+    user = UserFactory(username="owner")
+    old = old_hasher().encode(PASSWORD, old_hasher().salt())
+    User.objects.filter(pk=user.pk).update(password=old)
+    with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
+        assert login(client, password="wrong").status_code == 200
+        user.refresh_from_db()
+        assert user.password == old  # a failed login changes nothing
+        assert login(client).status_code == 302
+        user.refresh_from_db()
+        assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+        assert user.check_password(PASSWORD)
 
 
 @pytest.mark.django_db
@@ -195,29 +223,40 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client, owner)
 # --- CSRF and error pages ------------------------------------------------------------------
 
 
-POST_URLS = [
-    ("login", None),
-    ("logout", None),
-    ("client_create", None),
-    ("session_create", None),
-    ("client_edit", "client"),
-    ("client_discharge", "client"),
-    ("prompt_trial", "client"),
-    ("review_note_create", "client"),
-    ("review_notes_read", "client"),
-    ("session_edit", "session"),
-]
+def post_endpoints():
+    """(URL name, role) for every URL that accepts a POST from someone, from the access matrix
+    (which tests/test_access.py keeps in step with the URL configuration): the anonymous
+    pages first (the login, the client's self-report link), else the first user allowed."""
+    for name, (_, rules) in sorted(EXPECTED.items()):
+        if rules["anonymous"][1] == 200:
+            yield name, "anonymous"
+            continue
+        role = next((r for r in ("owner", "own_supervisor") if rules[r][1] not in (404, 405)), None)
+        if role:
+            yield name, role
+
+
+POST_ENDPOINTS = list(post_endpoints())
+
+
+def test_the_csrf_list_includes_every_kind_of_post():
+    names = {name for name, _ in POST_ENDPOINTS}
+    assert {"self_report", "login", "logout", "session_create", "self_report_create", "review_note_create"} <= names
+    assert ("self_report", "anonymous") in POST_ENDPOINTS
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "kind"), POST_URLS)
-def test_every_post_without_a_csrf_token_is_refused(owner, name, kind):
-    session = TherapySessionFactory(client=ClientFactory(clinician=owner))
-    objects = {"client": session.client, "session": session}
+@pytest.mark.parametrize(("name", "role"), POST_ENDPOINTS)
+def test_every_post_without_a_csrf_token_is_refused(name, role):
+    world = make_world()
+    url = url_for(name, world)
+    if name == "self_report":
+        _link, token = SelfReportLink.create_for(world["session"], world["users"]["owner"])
+        url = reverse(name, args=[token])
     http = HttpClient(enforce_csrf_checks=True)
-    http.force_login(owner)
-    url = reverse(name, args=[objects[kind].pk]) if kind else reverse(name)
-    response = http.post(url, {"label": "X"})
+    if role != "anonymous":
+        http.force_login(world["users"][role])
+    response = http.post(url, {"label": "X", "text": "X"})
     assert response.status_code == 403
     assert "This request was refused" in response.content.decode()
 

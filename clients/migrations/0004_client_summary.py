@@ -6,8 +6,9 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Compute the stored summary of existing clients (new ones get it on save)."""
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Client = apps.get_model("clients", "Client")
-    for client in Client.objects.all().iterator():
+    for client in Client.objects.using(alias).all().iterator():
         sessions = client.sessions.order_by("date", "pk")
         latest = sessions.last()
         open_flags = client.flags.filter(status="open")

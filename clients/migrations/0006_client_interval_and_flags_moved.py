@@ -10,12 +10,13 @@ from django.utils import timezone
 
 def fill_idle_since(apps, schema_editor):
     """Stalled counts from the latest of the last session, the intake and the day the client was added."""
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Client = apps.get_model("clients", "Client")
     stalled_days = django_settings.ALLIANCE_FLAGS["stalled_days"]
-    for client in Client.objects.all():
+    for client in Client.objects.using(alias).all():
         added = timezone.localdate(client.created_at)
         idle = max(d for d in (client.last_session_on, client.intake_date, added) if d is not None)
-        Client.objects.filter(pk=client.pk).update(
+        Client.objects.using(alias).filter(pk=client.pk).update(
             idle_since=idle, stalled_on=idle + timedelta(days=max(2 * client.session_interval_days, stalled_days))
         )
 

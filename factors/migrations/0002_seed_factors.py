@@ -97,9 +97,10 @@ FACTORS = [
 
 
 def seed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Factor = apps.get_model("factors", "Factor")
     for order, (key, domain, name, description, labels) in enumerate(FACTORS, start=1):
-        Factor.objects.update_or_create(
+        Factor.objects.using(alias).update_or_create(
             key=key,
             defaults={
                 "domain": domain,
@@ -112,7 +113,8 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("factors", "Factor").objects.filter(key__in=[f[0] for f in FACTORS]).delete()
+    alias = schema_editor.connection.alias if schema_editor else "default"
+    apps.get_model("factors", "Factor").objects.using(alias).filter(key__in=[f[0] for f in FACTORS]).delete()
 
 
 class Migration(migrations.Migration):

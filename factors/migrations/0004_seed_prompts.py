@@ -77,16 +77,18 @@ PROMPTS = {
 
 
 def seed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Factor = apps.get_model("factors", "Factor")
     Prompt = apps.get_model("factors", "Prompt")
     for key, by_kind in PROMPTS.items():
-        factor = Factor.objects.get(key=key.removesuffix("_stalled"))
+        factor = Factor.objects.using(alias).get(key=key.removesuffix("_stalled"))
         for order, (applies_to, text) in enumerate(by_kind.items()):
-            Prompt.objects.get_or_create(factor=factor, applies_to=applies_to, text=text, defaults={"order": order})
+            Prompt.objects.using(alias).get_or_create(factor=factor, applies_to=applies_to, text=text, defaults={"order": order})
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("factors", "Prompt").objects.all().delete()
+    alias = schema_editor.connection.alias if schema_editor else "default"
+    apps.get_model("factors", "Prompt").objects.using(alias).all().delete()
 
 
 class Migration(migrations.Migration):

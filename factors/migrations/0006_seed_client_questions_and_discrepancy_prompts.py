@@ -24,17 +24,19 @@ DISCREPANCY_PROMPTS = {
 
 
 def seed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Factor = apps.get_model("factors", "Factor")
     Prompt = apps.get_model("factors", "Prompt")
     for key, question in CLIENT_QUESTIONS.items():
-        Factor.objects.filter(key=key).update(client_question=question)
+        Factor.objects.using(alias).filter(key=key).update(client_question=question)
     for key, text in DISCREPANCY_PROMPTS.items():
-        Prompt.objects.get_or_create(factor=Factor.objects.get(key=key), applies_to="discrepancy", text=text)
+        Prompt.objects.using(alias).get_or_create(factor=Factor.objects.using(alias).get(key=key), applies_to="discrepancy", text=text)
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("factors", "Prompt").objects.filter(applies_to="discrepancy").delete()
-    apps.get_model("factors", "Factor").objects.update(client_question="")
+    alias = schema_editor.connection.alias if schema_editor else "default"
+    apps.get_model("factors", "Prompt").objects.using(alias).filter(applies_to="discrepancy").delete()
+    apps.get_model("factors", "Factor").objects.using(alias).update(client_question="")
 
 
 class Migration(migrations.Migration):

@@ -416,28 +416,29 @@ def old_text(factor_key, kind):
 
 
 def seed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Factor = apps.get_model("factors", "Factor")
     Prompt = apps.get_model("factors", "Prompt")
     for key, (description, anchors) in FACTORS.items():
-        Factor.objects.filter(key=key).update(
+        Factor.objects.using(alias).filter(key=key).update(
             description=description, **{f"label_{i}": text for i, text in enumerate(anchors, start=1)}
         )
-    factors = {f.key: f for f in Factor.objects.all()}
+    factors = {f.key: f for f in Factor.objects.using(alias).all()}
     for key, kind, order, source, text, old_kind, replace in PROMPTS:
         factor = factors[key] if key else None
         wanted = {"applies_to": kind, "text": text, "source": source, "order": order, "active": True}
-        if Prompt.objects.filter(factor=factor, applies_to=kind, text=text).update(**wanted):
+        if Prompt.objects.using(alias).filter(factor=factor, applies_to=kind, text=text).update(**wanted):
             continue  # already revised
         old = None
         if old_kind:
-            old = Prompt.objects.filter(factor=factor, applies_to=old_kind, text=old_text(key, old_kind)).first()
-        if old is not None and replace and Prompt.objects.filter(pk=old.pk, trials__isnull=False).exists():
-            Prompt.objects.filter(pk=old.pk).update(active=False)
+            old = Prompt.objects.using(alias).filter(factor=factor, applies_to=old_kind, text=old_text(key, old_kind)).first()
+        if old is not None and replace and Prompt.objects.using(alias).filter(pk=old.pk, trials__isnull=False).exists():
+            Prompt.objects.using(alias).filter(pk=old.pk).update(active=False)
             old = None
         if old is not None:
-            Prompt.objects.filter(pk=old.pk).update(**wanted)
+            Prompt.objects.using(alias).filter(pk=old.pk).update(**wanted)
         else:
-            Prompt.objects.create(factor=factor, **wanted)
+            Prompt.objects.using(alias).create(factor=factor, **wanted)
 
 
 OLD_KINDS = ["low_factor", "persistent", "rupture", "stalled", "discrepancy"]
@@ -446,9 +447,10 @@ OLD_KINDS = ["low_factor", "persistent", "rupture", "stalled", "discrepancy"]
 def unseed(apps, schema_editor):
     """Back to what migration 0007 can reverse: the old kinds, every prompt with a
     factor. The revised wordings stay (the old schema holds them)."""
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Prompt = apps.get_model("factors", "Prompt")
-    Prompt.objects.filter(applies_to="context_change", factor__domain="contextual").update(applies_to="rupture")
-    new = Prompt.objects.exclude(applies_to__in=OLD_KINDS) | Prompt.objects.filter(factor__isnull=True)
+    Prompt.objects.using(alias).filter(applies_to="context_change", factor__domain="contextual").update(applies_to="rupture")
+    new = Prompt.objects.using(alias).exclude(applies_to__in=OLD_KINDS) | Prompt.objects.using(alias).filter(factor__isnull=True)
     if new.filter(trials__isnull=False).exists():
         raise RuntimeError("Prompts of the new kinds have been tried; their history cannot go back to the old library.")
     new.delete()

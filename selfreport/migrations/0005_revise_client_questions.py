@@ -25,31 +25,33 @@ QUESTIONS = [
 
 
 def seed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Factor = apps.get_model("factors", "Factor")
     Question = apps.get_model("selfreport", "Question")
     for order, (key, factor_key, label, text) in enumerate(QUESTIONS, start=1):
-        factor = Factor.objects.get(key=factor_key) if factor_key else None
+        factor = Factor.objects.using(alias).get(key=factor_key) if factor_key else None
         wanted = {"factor": factor, "label": label, "order": order}
-        if Question.objects.filter(key=key, text=text, active=True).update(**wanted):
+        if Question.objects.using(alias).filter(key=key, text=text, active=True).update(**wanted):
             continue
-        Question.objects.filter(key=key, active=True).update(active=False)  # the old wording, kept for its answers
-        Question.objects.create(key=key, text=text, active=True, **wanted)
+        Question.objects.using(alias).filter(key=key, active=True).update(active=False)  # the old wording, kept for its answers
+        Question.objects.using(alias).create(key=key, text=text, active=True, **wanted)
 
 
 def unseed(apps, schema_editor):
+    alias = schema_editor.connection.alias if schema_editor else "default"
     Question = apps.get_model("selfreport", "Question")
     SelfReportRating = apps.get_model("selfreport", "SelfReportRating")
     for key, _, _, text in QUESTIONS:
-        new = Question.objects.filter(key=key, text=text).first()
+        new = Question.objects.using(alias).filter(key=key, text=text).first()
         if new is None:
             continue
-        if SelfReportRating.objects.filter(question=new).exists():
-            Question.objects.filter(pk=new.pk).update(active=False)
+        if SelfReportRating.objects.using(alias).filter(question=new).exists():
+            Question.objects.using(alias).filter(pk=new.pk).update(active=False)
         else:
             new.delete()
-        previous = Question.objects.filter(key=key).exclude(text=text).order_by("-pk").first()
+        previous = Question.objects.using(alias).filter(key=key).exclude(text=text).order_by("-pk").first()
         if previous is not None:
-            Question.objects.filter(pk=previous.pk).update(active=True)
+            Question.objects.using(alias).filter(pk=previous.pk).update(active=True)
 
 
 class Migration(migrations.Migration):

@@ -1,76 +1,55 @@
-"""Export all clinical data to JSON, or import such a file back.
+"""Back up everything the app stores to JSON, or restore such a file on a new server.
 
-    manage.py clinical_data export backup.json
-    manage.py clinical_data import backup.json
+    manage.py clinical_data export backup.json [--database ALIAS]
+    manage.py clinical_data import backup.json [--database ALIAS]
 
-Covers clients, sessions, ratings, flags, prompts tried and review notes,
-with their primary keys; users and factors are referred to by username and
-factor key and must exist where the file is imported. Import is all or
-nothing and refuses to overwrite existing rows. Both directions are audited.
+What the backup covers and what it leaves out, with the reasons:
+alliance/datamap.py. How it exports and restores: alliance/backup.py. How to
+restore on a new server: docs/architecture.md, "Backup and restore". Both
+directions are audited.
 """
 
-import datetime
+import os
 from pathlib import Path
 
-from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS
 
+from alliance import backup
 from audit import log
-from clients.models import Client, Flag, PromptTrial, Rating, TherapySession
-from supervision.models import ReviewNote
-
-MODELS = [Client, TherapySession, Rating, Flag, PromptTrial, ReviewNote]  # in dependency order
-
-
-class ExactJSONEncoder(DjangoJSONEncoder):
-    """Keeps datetimes to the microsecond (Django's encoder cuts them to milliseconds,
-    so a restore would not give back the same values)."""
-
-    def default(self, o):
-        if isinstance(o, datetime.datetime):
-            return o.isoformat().replace("+00:00", "Z")
-        return super().default(o)
-
-
-def export_json() -> str:
-    querysets = [model.objects.order_by("pk") for model in MODELS]
-    objects = [obj for qs in querysets for obj in qs.iterator()]
-    return serializers.serialize("json", objects, indent=1, use_natural_foreign_keys=True, cls=ExactJSONEncoder)
 
 
 class Command(BaseCommand):
-    help = "Export or import all clinical data as JSON (backup and restore)."
+    help = "Export everything the app stores as JSON (backup), or import such a file into an empty database."
 
     def add_arguments(self, parser):
         parser.add_argument("direction", choices=["export", "import"])
         parser.add_argument("path", type=Path)
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias (default: default).")
 
-    def handle(self, direction, path, **options):
+    def handle(self, direction, path, database, **options):
         with log.acting_as(f"command:clinical_data {direction}"):
             if direction == "export":
-                path.write_text(export_json(), encoding="utf-8")
-                counts = {m._meta.label_lower: m.objects.count() for m in MODELS}
-                log.record(log.Action.EXPORT, object_type="clinical_data", changes=counts)
-                self.stdout.write(f"Exported {sum(counts.values())} rows to {path}: {counts}")
+                self._export(path, database)
             else:
-                self._import(path)
+                self._import(path, database)
 
-    @transaction.atomic
-    def _import(self, path):
+    def _export(self, path, database):
+        # Owner-only from the start: the file holds every record and every password hash.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an existing file keeps its mode otherwise
+        with open(descriptor, "w", encoding="utf-8") as stream:
+            counts = backup.export(stream, database)
+        log.record(log.Action.EXPORT, object_type="clinical_data", changes=counts, using=database)
+        self.stdout.write(f"Exported {sum(counts.values())} rows to {path}: {counts}")
+
+    def _import(self, path, database):
         try:
-            objects = list(serializers.deserialize("json", path.read_text(encoding="utf-8")))
-        except (OSError, serializers.base.DeserializationError) as error:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
-        for wrapped in objects:
-            model = type(wrapped.object)
-            if model not in MODELS:
-                raise CommandError(f"{model._meta.label} is not clinical data; refusing the file.")
-            if model.objects.filter(pk=wrapped.object.pk).exists():
-                raise CommandError(
-                    f"{model._meta.label} {wrapped.object.pk} already exists; import into an empty store."
-                )
-            wrapped.save()  # raw save: model signals skip it, so it is audited below
-        log.record_many([log.event(log.Action.CREATE, w.object, changes={"restored": True}) for w in objects])
-        self.stdout.write(f"Imported {len(objects)} rows from {path}.")
+        try:
+            counts = backup.restore(text, using=database, source=path.name)
+        except backup.RestoreError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"Imported {sum(counts.values())} rows from {path}: {counts}")

@@ -14,7 +14,7 @@ import random
 import time
 from datetime import timedelta
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
@@ -64,6 +64,7 @@ class Command(BaseCommand):
         self.domain_of = {f.key: f.domain for f in self.factors}
         password = make_password(DEMO_PASSWORD)  # hashed once, shared by every generated user
         teams = self._teams(prefix, -(-clinicians // team_size), password)
+        self._rehash_stale(prefix, password)
         made = {"clients": 0, "sessions": 0, "ratings": 0}
         for i in tqdm(range(clinicians), desc="clinicians", unit="clin", disable=quiet):
             user, _ = User.objects.get_or_create(
@@ -91,6 +92,19 @@ class Command(BaseCommand):
             f"Generated {made['clients']} clients, {made['sessions']} sessions and {made['ratings']} ratings "
             f"in {elapsed:.1f} s ({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in all)."
         )
+
+    @staticmethod
+    def _rehash_stale(prefix, password):
+        """Users from an earlier run keep the hash it made; give those whose hasher or
+        parameters are out of date today's hash, as their next login would."""
+        users = User.objects.filter(username__startswith=f"{prefix}-")
+        preferred = get_hasher()
+        stale = [
+            encoded
+            for encoded in set(users.values_list("password", flat=True))
+            if identify_hasher(encoded).algorithm != preferred.algorithm or preferred.must_update(encoded)
+        ]
+        users.filter(password__in=stale).update(password=password)
 
     def _teams(self, prefix, count, password):
         teams = []
