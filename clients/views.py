@@ -15,9 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alliance.redirects import redirect_to_next
 from audit import log
 from clients import exports, insights
 from clients.forms import ClientForm, PromptTrialForm, SessionForm
@@ -296,10 +297,7 @@ def prompt_trial(request, pk):
         else:
             trials.delete()
             messages.info(request, "Taken off your plan for the next session.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("client_detail", args=[client.pk])
-    return redirect(f"{next_url.split('#')[0]}#focus")
+    return redirect_to_next(request, fallback=reverse("client_detail", args=[client.pk]), fragment="focus")
 
 
 @require_http_methods(["GET", "POST"])

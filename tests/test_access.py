@@ -26,6 +26,7 @@ EXPECTED = {
     "login": (None, rule((302, 302), deactivated=(200, 200), anonymous=(200, 200))),
     "logout": (None, rule((405, 302))),
     "logged_out": (None, rule((200, 405), deactivated=(200, 405), anonymous=(200, 405))),
+    "profile": (None, rule((200, 200))),
     "home": (None, rule((200, 405))),
     "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
     "caseload": (None, rule((200, 405))),

@@ -198,6 +198,7 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client, owner)
 POST_URLS = [
     ("login", None),
     ("logout", None),
+    ("profile", None),
     ("client_create", None),
     ("session_create", None),
     ("client_edit", "client"),
