@@ -18,6 +18,7 @@ from factors.models import Factor, Prompt
 from supervision.models import ReviewNote
 
 SPARKLINE_SESSIONS = 8
+VOID_REASON_LENGTH = 500
 SUMMARY_FIELDS = [
     "session_count",
     "last_session_on",
@@ -116,9 +117,11 @@ class ClientQuerySet(models.QuerySet):
         days ago (the number of open flags is stored on the row)."""
         today = today or timezone.localdate()
         month_ago = today - timedelta(days=30)
-        then = TherapySession.objects.filter(client=OuterRef("pk"), date__lte=month_ago).order_by("-date", "-pk")
+        then = TherapySession.objects.counted().filter(client=OuterRef("pk"), date__lte=month_ago)
+        then = then.order_by("-date", "-pk")
         recent = (
-            TherapySession.objects.filter(client=OuterRef("pk"), date__gt=month_ago)
+            TherapySession.objects.counted()
+            .filter(client=OuterRef("pk"), date__gt=month_ago)
             .values("client")
             .annotate(n=Count("pk"))
             .values("n")
@@ -136,7 +139,8 @@ class ClientQuerySet(models.QuerySet):
     def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
         """Prefetch each client's last `count` sessions as `recent_sessions` (oldest first)."""
         ranked = (
-            TherapySession.objects.annotate(
+            TherapySession.objects.counted()
+            .annotate(
                 recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
             )
             .filter(recency__lte=count)
@@ -210,6 +214,8 @@ class Client(models.Model):
         blank=True,
         help_text="Optional: family, friends, partner or community around the client.",
     )
+    # Optimistic locking: an edit names the version it started from (clients.recording.save_client).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The summary lists and dashboards show, stored by refresh_flags whenever a
@@ -236,22 +242,24 @@ class Client(models.Model):
         return self.label
 
     def points(self) -> list[scoring.Point]:
-        """This client's sessions as the scoring module's series (three queries)."""
+        """This client's counted (not voided) sessions as the scoring module's series (three queries)."""
         ratings: dict[int, dict[str, int | None]] = {}
-        for session_id, key, score in Rating.objects.filter(session__client=self).values_list(
-            "session_id", "factor__key", "score"
-        ):
+        counted = Rating.objects.filter(session__client=self, session__voided_at__isnull=True)
+        for session_id, key, score in counted.values_list("session_id", "factor__key", "score"):
             ratings.setdefault(session_id, {})[key] = score
         from selfreport.models import SelfReportRating  # the client's own ratings (its app depends on this one)
 
         theirs: dict[int, dict[str, int | None]] = {}
         for session_id, key, score in (
-            SelfReportRating.objects.filter(link__session__client=self, link__used_at__isnull=False)
+            SelfReportRating.objects.filter(
+                link__session__client=self, link__session__voided_at__isnull=True, link__used_at__isnull=False
+            )
             .order_by("link__used_at")
             .values_list("link__session_id", "factor__key", "score")
         ):
             theirs.setdefault(session_id, {})[key] = score  # the latest answered link wins
-        rows = self.sessions.order_by("date", "pk").values_list(
+        sessions = self.sessions.counted()
+        rows = sessions.order_by("date", "pk").values_list(
             "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
         )
         return [
@@ -315,6 +323,14 @@ class TherapySessionQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(client__in=Client.objects.editable_by(user))
 
+    def counted(self):
+        """The sessions that count: not voided. Every series, score, chart, flag and
+        summary is built from these; lists of the record show the voided ones too."""
+        return self.filter(voided_at__isnull=True)
+
+    def voided(self):
+        return self.filter(voided_at__isnull=False)
+
 
 class TherapySession(models.Model):
     """One therapy session with its stored scores (named to avoid Django's Session)."""
@@ -337,13 +353,30 @@ class TherapySession(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A session logged in error is voided, never deleted (clients.recording.void_session):
+    # it stays in the record, the audit and the backup, and counts nowhere.
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    void_reason = models.TextField(max_length=VOID_REASON_LENGTH, blank=True, editable=False)
 
     objects = TherapySessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "date", "setting"], name="session_unique_client_date_setting"),
+            # Voided sessions step aside: the right session can be logged in the mistaken one's place.
+            models.UniqueConstraint(
+                fields=["client", "date", "setting"],
+                condition=Q(voided_at__isnull=True),
+                name="session_unique_client_date_setting",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="session_void_has_when_who_and_why",
+            ),
             models.CheckConstraint(
                 condition=Q(setting__in=["in_person", "online", "phone"]), name="session_setting_valid"
             ),
@@ -359,6 +392,10 @@ class TherapySession(models.Model):
 
     def __str__(self):
         return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
+
+    @property
+    def is_voided(self):
+        return self.voided_at is not None
 
     def save_with_ratings(self, ratings, expected_version=None):
         """Save this session with its ratings, scores and flags: see clients.recording."""

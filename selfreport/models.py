@@ -24,12 +24,17 @@ class SelfReportLinkQuerySet(models.QuerySet):
     def by_token(self, token):
         return self.filter(token_hash=hash_token(token)).select_related("session__client").first()
 
+    def open(self, now=None):
+        """Links that still accept an answer: not used, not closed, not expired."""
+        return self.filter(used_at__isnull=True, closed_at__isnull=True, expires_at__gt=now or timezone.now())
+
 
 class SelfReportLink(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Waiting for the client"
         USED = "used", "Answered"
         EXPIRED = "expired", "Expired unused"
+        CLOSED = "closed", "Closed unanswered"  # the client was discharged or the session voided
 
     session = models.ForeignKey("clients.TherapySession", on_delete=models.CASCADE, related_name="self_report_links")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -37,6 +42,8 @@ class SelfReportLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Set when the client is discharged or the session voided before an answer came (clients.recording).
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SelfReportLinkQuerySet.as_manager()
 
@@ -63,6 +70,8 @@ class SelfReportLink(models.Model):
     def state(self):
         if self.used_at:
             return self.State.USED
+        if self.closed_at:
+            return self.State.CLOSED
         if timezone.now() >= self.expires_at:
             return self.State.EXPIRED
         return self.State.OPEN
@@ -74,11 +83,11 @@ class SelfReportLink(models.Model):
 class SelfReportRatingQuerySet(models.QuerySet):
     def latest_by_session(self, client_id) -> dict[int, dict[str, int | None]]:
         """A client's own answers, {session id: {factor key: score or None}}; where a
-        session has several answered links, the latest answered one counts."""
+        session has several answered links, the latest answered one counts (voided sessions: none)."""
         answers: dict[int, dict[str, int | None]] = {}
         latest_link: dict[int, int] = {}
         for session_id, link_id, key, score in (
-            self.filter(link__session__client_id=client_id, link__used_at__isnull=False)
+            self.filter(link__session__client_id=client_id, link__used_at__isnull=False, link__session__voided_at=None)
             .order_by("link__used_at", "link_id")
             .values_list("link__session_id", "link_id", "factor__key", "score")
         ):

@@ -57,7 +57,8 @@ def home(request):
             "rows": rows,
             "page_query": page_query,
             "factor_names": dict(Factor.objects.values_list("key", "name")),
-            "recent": TherapySession.objects.filter(client__in=own)
+            "recent": TherapySession.objects.counted()
+            .filter(client__in=own)
             .select_related("client")
             .order_by("-date", "-pk")[:RECENT_SESSIONS],
             "new_notes": ReviewNote.objects.unread().filter(client__in=own).select_related("client", "author")[:5],

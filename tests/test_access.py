@@ -45,6 +45,7 @@ EXPECTED = {
     "review_notes_read": ("client", rule((405, 404), owner=(405, 302))),
     "session_detail": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "session_edit": ("session", rule((404, 404), owner=(200, 200))),
+    "session_void": ("session", rule((404, 404), owner=(200, 200))),
     "self_report_create": ("session", rule((405, 404), owner=(405, 200))),
     # The client's public page: no login; an unknown link gets the same friendly page for everyone.
     "self_report": ("token", rule((200, 200), deactivated=(200, 200), anonymous=(200, 200))),

@@ -46,7 +46,7 @@ def test_adding_and_editing_a_client_is_audited_without_free_text(owner_client, 
     assert created.changes["culture_notes"] == "(changed)"
     owner_client.post(
         reverse("client_edit", args=[client.pk]),
-        {**data, "fee_arrangement": "pro_bono", "culture_notes": "Another private detail"},
+        {**data, "version": client.version, "fee_arrangement": "pro_bono", "culture_notes": "Another private detail"},
     )
     [updated] = events(action="update", object_type="clients.client")
     assert updated.changes == {"fee_arrangement": ["standard", "pro_bono"], "culture_notes": "(changed)"}

@@ -207,6 +207,7 @@ POST_URLS = [
     ("review_note_create", "client"),
     ("review_notes_read", "client"),
     ("session_edit", "session"),
+    ("session_void", "session"),
 ]
 
 
