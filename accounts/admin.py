@@ -12,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "team", "is_active", "is_staff"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        ("Role in Alliance", {"fields": ["role", "team"]}),
+        ("Role in Alliance", {"fields": ["role", "team", "time_zone"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,

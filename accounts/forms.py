@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+
+from accounts.models import User, time_zone_names
 
 
 class LoginForm(AuthenticationForm):
@@ -10,3 +13,28 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+
+
+def time_zone_choices():
+    """The zones a user can choose, grouped by region for the select."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(time_zone_names()):
+        region = name.split("/")[0] if "/" in name else "Other"
+        groups.setdefault(region, []).append((name, name.replace("_", " ")))
+    return list(groups.items())
+
+
+class ProfileForm(forms.ModelForm):
+    """What a user sets for themselves: their time zone."""
+
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        choices=time_zone_choices,
+        help_text="“Today” follows it: which session dates count as in the future, when a client counts as "
+        "stalled, “days ago”, and every date and time the app shows you.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+
+    class Meta:
+        model = User
+        fields = ["time_zone"]

@@ -1,4 +1,4 @@
-"""Session lifetime and the client's address."""
+"""Session lifetime, the user's time zone and the client's address."""
 
 import time
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 LOGIN_AT, LAST_SEEN = "alliance_login_at", "alliance_last_seen"
 LAST_SEEN_RESOLUTION = 60  # seconds
@@ -45,6 +46,26 @@ class SessionTimeoutMiddleware:
             if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in session:
                 session[LAST_SEEN] = now  # written at most once a minute, not on every request
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Activate the logged-in user's time zone for the request, so that
+    timezone.localdate() ("today": "not in the future", "stalled", "days ago")
+    and every date and time shown follow it; anyone else gets settings.TIME_ZONE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user.zone())
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # nothing carries over to the next request on this thread
 
 
 def mark_login_time(sender, request, user, **kwargs):

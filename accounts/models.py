@@ -1,5 +1,44 @@
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# The IANA zones a user can choose: the geographic ones (Europe/Paris,
+# Pacific/Kiritimati...) and UTC, as the system's time zone database lists them.
+ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    available = zoneinfo.available_timezones()
+    return frozenset(name for name in available if name.split("/")[0] in ZONE_REGIONS and "/" in name) | {
+        "UTC",
+        settings.TIME_ZONE,
+    }
+
+
+def default_time_zone():
+    """The organisation's zone (settings.TIME_ZONE), until the user chooses their own."""
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError("Choose a time zone from the list.")
 
 
 class User(AbstractUser):
@@ -25,6 +64,12 @@ class User(AbstractUser):
         related_name="members",
         help_text="The team whose supervisor reviews this user's caseload.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Where the user works: “today”, dates and times follow this zone (IANA name, e.g. Australia/Sydney).",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -44,6 +89,13 @@ class User(AbstractUser):
     @property
     def is_administrator(self):
         return self.role == self.Role.ADMINISTRATOR
+
+    def zone(self):
+        """The user's time zone as a tzinfo; the organisation's if the stored name is unknown here."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
     def supervisees(self):
         """The clinicians in the teams this user supervises (none unless a supervisor)."""

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Log off after SESSION_IDLE_TIMEOUT idle or SESSION_ABSOLUTE_TIMEOUT in all.
     "accounts.middleware.SessionTimeoutMiddleware",
+    # "Today" and every date shown follow the user's own time zone (User.time_zone).
+    "accounts.middleware.UserTimeZoneMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -121,6 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Dates and numbers follow the browser's language (en-gb shows 3 Mar 2026).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("en-gb", "English (UK)")]
+# The organisation's zone: a user's own (their profile) replaces it once logged in.
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

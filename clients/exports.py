@@ -15,9 +15,10 @@ SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 
 
 def client_csv(client, factors):
-    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed)."""
+    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed);
+    a voided session keeps its row, marked "yes" in the last column, `voided` (it counts in no score or flag)."""
     sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
-    header = ["date", "setting", "overall", "therapist", "client", "context", *[f.key for f in factors]]
+    header = ["date", "setting", "overall", "therapist", "client", "context", *[f.key for f in factors], "voided"]
     rows = []
     for s in sessions:
         ratings = {r.factor_id: r.score for r in s.ratings.all()}
@@ -30,6 +31,7 @@ def client_csv(client, factors):
                 s.client_score,
                 s.contextual_score,
                 *[ratings.get(f.pk) for f in factors],
+                "yes" if s.is_voided else "",
             ]
         )
     return csvsafe.to_csv(header, rows)
@@ -120,7 +122,7 @@ def questionnaire_response(session, factors):
         "resourceType": "QuestionnaireResponse",
         "id": f"session-{session.pk}",
         "questionnaire": QUESTIONNAIRE_URL,
-        "status": "completed",
+        "status": "entered-in-error" if session.is_voided else "completed",
         "subject": {"display": session.client.label},
         "authored": timezone.make_aware(
             timezone.datetime.combine(session.date, timezone.datetime.min.time())

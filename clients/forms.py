@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from clients.models import Client, TherapySession
-from clients.recording import save_session
+from clients.models import VOID_REASON_LENGTH, Client, TherapySession
+from clients.recording import save_client, save_session
 from factors.models import Domain, Factor, Prompt
 
 NOT_ASSESSED = ""
@@ -16,7 +16,23 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class VersionField(forms.IntegerField):
+    """The version of the record the form was opened at (optimistic locking, clients.recording)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, what):
+        super().__init__(
+            required=False,
+            min_value=1,
+            max_value=2**31 - 1,
+            error_messages={"required": f"This form is out of date: reload the {what} and edit it again."},
+        )
+
+
 class ClientForm(forms.ModelForm):
+    version = VersionField("client")
+
     class Meta:
         model = Client
         fields = [
@@ -40,7 +56,11 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.clinician = clinician
         self.instance.clinician = clinician
-        if not self.instance.pk:
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
             self.fields["intake_date"].initial = timezone.localdate()
         self.fields["label"].widget.attrs["autofocus"] = True
         self.fields["session_interval_days"].required = False  # left out: weekly (the model's default)
@@ -63,12 +83,22 @@ class ClientForm(forms.ModelForm):
         if intake > timezone.localdate():
             raise forms.ValidationError("The intake date cannot be in the future.")
         if self.instance.pk:
-            first = self.instance.sessions.order_by("date").values_list("date", flat=True).first()
+            first = self.instance.sessions.counted().order_by("date").values_list("date", flat=True).first()
             if first and intake > first:
                 raise forms.ValidationError(
                     f"The first session is on {date_format(first)}; the intake date cannot be later."
                 )
         return intake
+
+    def save(self, commit=True):
+        """A new client is saved as is; an edit through clients.recording.save_client,
+        which raises StaleClientError if someone else saved the client first."""
+        client = super().save(commit=False)
+        if client.pk:
+            save_client(client, self._meta.fields, self.cleaned_data["version"])
+        else:
+            client.save()
+        return client
 
 
 class RatingField(forms.TypedChoiceField):
@@ -111,11 +141,7 @@ class SessionForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 3}),
         }
 
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        required=False,
-        error_messages={"required": "This form is out of date: reload the session and edit it again."},
-    )
+    version = VersionField("session")
 
     def __init__(self, *args, user, factors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +206,7 @@ class SessionForm(forms.ModelForm):
                     f"{client.label}'s intake was on {date_format(client.intake_date)}; a session cannot be earlier.",
                 )
             elif setting:
-                clash = TherapySession.objects.filter(client=client, date=date, setting=setting)
+                clash = TherapySession.objects.counted().filter(client=client, date=date, setting=setting)
                 if clash.exclude(pk=self.instance.pk).exists():
                     self.add_error(
                         "date",
@@ -217,3 +243,16 @@ class PromptTrialForm(forms.Form):
         queryset=Prompt.objects.active(), error_messages={"invalid_choice": "That prompt is no longer offered."}
     )
     action = forms.ChoiceField(choices=[("try", "Try it"), ("undo", "Undo")])
+
+
+class VoidSessionForm(forms.Form):
+    """Why a session logged in error is voided (required; kept with the session)."""
+
+    reason = forms.CharField(
+        label="Why is this session void?",
+        max_length=VOID_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example “logged for the wrong client” or “a duplicate of the session of the same day”. "
+        "It is kept with the session and shown beside it.",
+        error_messages={"required": "Give the reason for voiding this session."},
+    )

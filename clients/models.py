@@ -20,6 +20,7 @@ from flags import rules
 from flags.models import Flag, thresholds
 
 SPARKLINE_SESSIONS = 8
+VOID_REASON_LENGTH = 500
 SUMMARY_FIELDS = [
     "session_count",
     "last_session_on",
@@ -86,9 +87,11 @@ class ClientQuerySet(models.QuerySet):
         days ago (the number of open flags is stored on the row)."""
         today = today or timezone.localdate()
         month_ago = today - timedelta(days=30)
-        then = TherapySession.objects.filter(client=OuterRef("pk"), date__lte=month_ago).order_by("-date", "-pk")
+        then = TherapySession.objects.counted().filter(client=OuterRef("pk"), date__lte=month_ago)
+        then = then.order_by("-date", "-pk")
         recent = (
-            TherapySession.objects.filter(client=OuterRef("pk"), date__gt=month_ago)
+            TherapySession.objects.counted()
+            .filter(client=OuterRef("pk"), date__gt=month_ago)
             .values("client")
             .annotate(n=Count("pk"))
             .values("n")
@@ -106,7 +109,8 @@ class ClientQuerySet(models.QuerySet):
     def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
         """Prefetch each client's last `count` sessions as `recent_sessions` (oldest first)."""
         ranked = (
-            TherapySession.objects.annotate(
+            TherapySession.objects.counted()
+            .annotate(
                 recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
             )
             .filter(recency__lte=count)
@@ -184,6 +188,8 @@ class Client(models.Model):
         blank=True,
         help_text="Optional: family, friends, partner or community around the client.",
     )
+    # Optimistic locking: an edit names the version it started from (clients.recording.save_client).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The summary lists and dashboards show, stored by refresh_flags whenever a
@@ -246,6 +252,14 @@ class TherapySessionQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(client__in=Client.objects.editable_by(user))
 
+    def counted(self):
+        """The sessions that count: not voided. Every series, score, chart, flag and
+        summary is built from these; lists of the record show the voided ones too."""
+        return self.filter(voided_at__isnull=True)
+
+    def voided(self):
+        return self.filter(voided_at__isnull=False)
+
 
 class TherapySession(models.Model):
     """One therapy session with its stored scores (named to avoid Django's Session)."""
@@ -268,13 +282,30 @@ class TherapySession(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A session logged in error is voided, never deleted (clients.recording.void_session):
+    # it stays in the record, the audit and the backup, and counts nowhere.
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    void_reason = models.TextField(max_length=VOID_REASON_LENGTH, blank=True, editable=False)
 
     objects = TherapySessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "date", "setting"], name="session_unique_client_date_setting"),
+            # Voided sessions step aside: the right session can be logged in the mistaken one's place.
+            models.UniqueConstraint(
+                fields=["client", "date", "setting"],
+                condition=Q(voided_at__isnull=True),
+                name="session_unique_client_date_setting",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="session_void_has_when_who_and_why",
+            ),
             models.CheckConstraint(
                 condition=Q(setting__in=["in_person", "online", "phone"]), name="session_setting_valid"
             ),
@@ -290,6 +321,10 @@ class TherapySession(models.Model):
 
     def __str__(self):
         return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
+
+    @property
+    def is_voided(self):
+        return self.voided_at is not None
 
     def set_scores(self, scores: scoring.SessionScores):
         self.therapist_score = scores.therapist

@@ -1,5 +1,6 @@
 """Writing a client's record: the one path from a form (or a command) to the
-database, and the one place that refreshes a client's flags.
+database for sessions, client edits, discharges and voids, and the one place
+that refreshes a client's flags.
 
 One writer per client: every path that changes a client's sessions, ratings,
 self-reports or flags takes the client's row lock (`lock_client`) first, in
@@ -9,6 +10,8 @@ and the stored flags and summary always match a recomputation.
 `save_session` writes the session, one rating per factor, the stored scores
 and the client's flags in one transaction, audits the rating rows it writes in
 bulk, and refuses an edit based on a version someone else has since changed.
+`save_client` does the same version check for a client's own fields;
+`discharge` and `void_session` close what they end, all or nothing.
 """
 
 from django.db import transaction
@@ -27,6 +30,14 @@ SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_
 
 class StaleSessionError(Exception):
     """The session changed since the editor opened it."""
+
+
+class VoidedSessionError(StaleSessionError):
+    """The session was voided: it can no longer be edited."""
+
+
+class StaleClientError(Exception):
+    """The client changed since the editor opened it."""
 
 
 class EmptySessionError(ValueError):
@@ -51,6 +62,8 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
     if session.pk and expected_version is not None:
         _update_if_unchanged(session, expected_version)
     else:
+        if session.pk and TherapySession.objects.voided().filter(pk=session.pk).exists():
+            raise VoidedSessionError(session.pk)
         session.save()
     existing = {r.factor_id: r for r in session.ratings.all()}
     to_create, to_update, events = [], [], []
@@ -96,14 +109,20 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
 def _update_if_unchanged(session, expected_version):
     """UPDATE ... WHERE version = expected: no lost update, on any database."""
     before = TherapySession.objects.filter(pk=session.pk).values("date", "setting", "note").first() or {}
-    updated = TherapySession.objects.filter(pk=session.pk, version=expected_version).update(
-        date=session.date,
-        setting=session.setting,
-        note=session.note,
-        updated_at=timezone.now(),
-        version=F("version") + 1,
+    updated = (
+        TherapySession.objects.counted()
+        .filter(pk=session.pk, version=expected_version)
+        .update(
+            date=session.date,
+            setting=session.setting,
+            note=session.note,
+            updated_at=timezone.now(),
+            version=F("version") + 1,
+        )
     )
     if not updated:
+        if TherapySession.objects.voided().filter(pk=session.pk).exists():
+            raise VoidedSessionError(session.pk)
         raise StaleSessionError(session.pk)
     session.version = expected_version + 1
     after = {"date": session.date, "setting": session.setting, "note": session.note}
@@ -112,25 +131,115 @@ def _update_if_unchanged(session, expected_version):
         log.record(log.Action.UPDATE, session, changes=changes)
 
 
+@transaction.atomic
+def save_client(client: Client, fields: list[str], expected_version: int):
+    """Save an edit of `client`'s own `fields`, only if nobody changed the client since
+    `expected_version` (claimed in an UPDATE before anything is written; audited by
+    the model receivers). Discharging through the edit closes what a discharge closes."""
+    lock_client(client.pk)
+    claimed = Client.objects.filter(pk=client.pk, version=expected_version).update(version=F("version") + 1)
+    if not claimed:
+        raise StaleClientError(client.pk)
+    was_active = Client.objects.filter(pk=client.pk, status=Client.Status.ACTIVE).exists()
+    client.version = expected_version + 1
+    client.save(update_fields=[*fields, "updated_at"])  # never the stored summary, which sessions write
+    if was_active and client.status == Client.Status.DISCHARGED:
+        close_at_discharge(client)
+    refresh_flags(client, locked=True)  # the status and usual interval change what is open and when it stalls
+
+
+@transaction.atomic
+def discharge(client: Client) -> bool:
+    """Discharge an active client (False if they already were): the status, a new
+    version (an edit opened before is refused) and what closes with it: open
+    self-report links, and open flags ("closed at discharge", kept in the history)."""
+    lock_client(client.pk)
+    claimed = Client.objects.filter(pk=client.pk, status=Client.Status.ACTIVE).update(version=F("version") + 1)
+    if not claimed:
+        return False
+    client.status = Client.Status.DISCHARGED
+    client.save(update_fields=["status", "updated_at"])  # audited by the model receivers
+    client.version = Client.objects.values_list("version", flat=True).get(pk=client.pk)
+    close_at_discharge(client)
+    refresh_flags(client, locked=True)
+    return True
+
+
+def close_at_discharge(client: Client):
+    """What a discharge ends: the client's self-report links that still wait for an answer."""
+    _close_links(_links().objects.filter(session__client=client))
+
+
+@transaction.atomic
+def void_session(session: TherapySession, user, reason: str):
+    """Void a session logged in error: it is kept (record, audit, backup), marked with
+    when, who and why, closes its open self-report links and leaves every series,
+    score and flag of its client, which are recomputed in the same transaction.
+    Raises VoidedSessionError if it already was voided."""
+    lock_client(session.client_id)
+    now = timezone.now()
+    voided = (
+        TherapySession.objects.counted()
+        .filter(pk=session.pk)
+        .update(voided_at=now, voided_by=user, void_reason=reason, updated_at=now, version=F("version") + 1)
+    )
+    if not voided:
+        raise VoidedSessionError(session.pk)
+    session.voided_at, session.voided_by, session.void_reason = now, user, reason
+    session.version = TherapySession.objects.values_list("version", flat=True).get(pk=session.pk)
+    log.record(
+        log.Action.UPDATE,
+        session,
+        changes={"voided_at": [None, str(now)], "voided_by": [None, user.pk], "void_reason": log.CHANGED},
+    )
+    _close_links(session.self_report_links.all())
+    refresh_flags(session.client, locked=True)
+
+
+def _links():
+    """The self-report link model, reached through the session's relation: the
+    selfreport app sits above this one (docs/architecture.md)."""
+    return TherapySession._meta.get_field("self_report_links").related_model
+
+
+def _close_links(links):
+    """Close the still-open links among `links` (a bulk update, so audited here)."""
+    now = timezone.now()
+    ids = list(links.open(now).values_list("pk", flat=True))
+    if not ids:
+        return
+    link_model = _links()
+    link_model.objects.open(now).filter(pk__in=ids).update(closed_at=now)
+    closed = link_model.objects.filter(pk__in=ids, closed_at=now).select_related("session")
+    log.record_many(
+        [
+            log.event(
+                log.Action.UPDATE, link, client_id=link.session.client_id, changes={"closed_at": [None, str(now)]}
+            )
+            for link in closed
+        ]
+    )
+
+
 # --- The client's series and flags --------------------------------------------
 
 
 def series(client: Client) -> list[rules.Point]:
-    """The client's sessions as the rules' series, oldest first (three queries).
+    """The client's counted (not voided) sessions as the rules' series, oldest first (three queries).
 
     The client's own answers come through the self-report links of each
     session (by relation name: that app sits above this one); where a session
     has several answered links, the latest answered one counts.
     """
     ratings: dict[int, dict[str, int | None]] = {}
-    for session_id, key, score in Rating.objects.filter(session__client=client).values_list(
-        "session_id", "factor__key", "score"
-    ):
+    counted = Rating.objects.filter(session__client=client, session__voided_at__isnull=True)
+    for session_id, key, score in counted.values_list("session_id", "factor__key", "score"):
         ratings.setdefault(session_id, {})[key] = score
     theirs: dict[int, dict[str, int | None]] = {}
     latest_link: dict[int, int] = {}
     for session_id, link_id, key, score in (
-        client.sessions.filter(self_report_links__used_at__isnull=False)
+        client.sessions.counted()
+        .filter(self_report_links__used_at__isnull=False)
         .order_by("self_report_links__used_at", "self_report_links__pk", "self_report_links__ratings__question__order")
         .values_list(
             "pk",
@@ -143,7 +252,7 @@ def series(client: Client) -> list[rules.Point]:
             latest_link[session_id], theirs[session_id] = link_id, {}
         if key is not None:
             theirs[session_id][key] = score
-    rows = client.sessions.order_by("date", "pk").values_list(
+    rows = client.sessions.counted().order_by("date", "pk").values_list(
         "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
     )
     return [

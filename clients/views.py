@@ -15,14 +15,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alliance.redirects import redirect_to_next
 from audit import log
-from clients import exports, insights
-from clients.forms import ClientForm, PromptTrialForm, SessionForm
+from clients import exports, insights, recording
+from clients.forms import ClientForm, PromptTrialForm, SessionForm, VoidSessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
-from clients.recording import StaleSessionError, refresh_flags
+from clients.recording import StaleClientError, StaleSessionError, VoidedSessionError
 from factors.models import Domain, Factor
 
 CASELOAD_PAGE_SIZE = 25
@@ -146,11 +147,21 @@ def client_create(request):
 @require_http_methods(["GET", "POST"])
 def client_edit(request, pk):
     client = _get_client_for_user(request.user, pk, edit=True)
+    label = client.label
     form = ClientForm(request.POST or None, instance=client, clinician=request.user)
     if request.method == "POST" and form.is_valid():
-        refresh_flags(form.save())  # the status and usual interval change what is open and when it stalls
-        messages.success(request, f"Changes to {client.label} saved.")
-        return redirect("client_detail", pk=client.pk)
+        try:
+            form.save()
+        except StaleClientError:
+            form.add_error(
+                None,
+                f"Someone else changed {label} after you opened this page, so your changes were not saved. "
+                "Your values are still below: open the client in another tab to see what changed, "
+                "then open “Edit client” again to make yours.",
+            )
+        else:
+            messages.success(request, f"Changes to {client.label} saved.")
+            return redirect("client_detail", pk=client.pk)
     log.record(log.Action.VIEW, client, changes={"page": "edit"})
     return render(request, "clients/client_form.html", {"form": form, "client": client})
 
@@ -164,7 +175,8 @@ def client_detail(request, pk):
         Prefetch("ratings", queryset=Rating.objects.only("session_id", "factor_id", "score", "note"))
     )
     page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    chronological = list(reversed(page.object_list))
+    # The list shows voided sessions (struck through); the heat map only the counted ones.
+    chronological = [s for s in reversed(page.object_list) if not s.is_voided]
     insight = insights.for_client(client, factors)
     can_review = request.user.is_supervisor and Client.objects.supervised_by(request.user).filter(pk=pk).exists()
     review_notes = list(client.review_notes.select_related("author"))
@@ -179,6 +191,7 @@ def client_detail(request, pk):
             "unread_notes": sum(1 for note in review_notes if note.read_at is None),
             "page": page,
             "sessions": chronological,
+            "voided_count": page.paginator.count - client.session_count,
             "grid": _rating_grid(chronological, factors),
             "insight": insight,
             "chart": insights.chart_data(insight),
@@ -212,6 +225,9 @@ def _save_session(request, form):
         session = form.save()
     except IntegrityError:
         form.add_error("date", "This session was logged by another request a moment ago. Reload the client page.")
+        return None
+    except VoidedSessionError:
+        form.add_error(None, "This session was voided after you opened it, so it can no longer be changed.")
         return None
     except StaleSessionError:
         form.add_error(
@@ -278,7 +294,7 @@ def session_detail(request, pk):
 def prompt_trial(request, pk):
     """Mark a focus prompt as the one to try next (or take that back)."""
     client = _get_client_for_user(request.user, pk, edit=True)
-    latest = client.sessions.order_by("-date", "-pk").first()
+    latest = client.sessions.counted().order_by("-date", "-pk").first()
     form = PromptTrialForm(request.POST)
     if latest is None:
         messages.error(request, "Log a session first: a prompt is tried after a session.")
@@ -300,15 +316,15 @@ def prompt_trial(request, pk):
         else:
             trials.delete()
             messages.info(request, "Taken off your plan for the next session.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("client_detail", args=[client.pk])
-    return redirect(f"{next_url.split('#')[0]}#focus")
+    return redirect_to_next(request, fallback=reverse("client_detail", args=[client.pk]), fragment="focus")
 
 
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk):
     session = _get_session_for_user(request.user, pk, edit=True)
+    if session.is_voided:
+        messages.info(request, "This session is voided: it stays in the record as it was and cannot be edited.")
+        return redirect("session_detail", pk=session.pk)
     form = SessionForm(
         request.POST or None, instance=session, user=request.user, factors=Factor.objects.in_form_order()
     )
@@ -318,14 +334,36 @@ def session_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+def session_void(request, pk):
+    """Void a session logged in error: asks for the reason first; keeps the session."""
+    session = _get_session_for_user(request.user, pk, edit=True)
+    if session.is_voided:
+        messages.info(request, "This session was already voided.")
+        return redirect("session_detail", pk=session.pk)
+    form = VoidSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recording.void_session(session, request.user, form.cleaned_data["reason"])
+        except VoidedSessionError:
+            messages.info(request, "This session was already voided.")
+        else:
+            messages.success(
+                request,
+                f"The session of {date_format(session.date)} is voided. It stays in the record, marked as "
+                f"voided, and no longer counts in {session.client.label}'s scores, chart or flags.",
+            )
+        return redirect("session_detail", pk=session.pk)
+    log.record(log.Action.VIEW, session, changes={"page": "void"})
+    return render(request, "clients/session_void.html", {"form": form, "session": session, "client": session.client})
+
+
+@require_http_methods(["GET", "POST"])
 def client_discharge(request, pk):
-    """Discharge (the app's only way to "remove" a client): asks first, keeps the record."""
+    """Discharge (the app's only way to "remove" a client): asks first, keeps the record,
+    closes the client's open self-report links."""
     client = _get_client_for_user(request.user, pk, edit=True)
     if request.method == "POST":
-        if client.status != Client.Status.DISCHARGED:
-            client.status = Client.Status.DISCHARGED
-            client.save(update_fields=["status", "updated_at"])
-            refresh_flags(client)  # open flags close at discharge, kept in the history
+        recording.discharge(client)
         messages.success(
             request, f"{client.label} is discharged. The record is kept; you can reactivate it by editing."
         )
@@ -384,7 +422,8 @@ def client_summary(request, pk):
     log.record(log.Action.VIEW, client, changes={"page": "print summary"})
     factors = list(Factor.objects.in_form_order())
     insight = insights.for_client(client, factors)
-    recent = list(client.sessions.order_by("-date", "-pk").prefetch_related("ratings")[:SESSIONS_PAGE_SIZE])[::-1]
+    recent = client.sessions.counted().order_by("-date", "-pk").prefetch_related("ratings")[:SESSIONS_PAGE_SIZE]
+    recent = list(recent)[::-1]
     return render(
         request,
         "clients/client_summary.html",

@@ -115,12 +115,17 @@ class SelfReportLinkQuerySet(models.QuerySet):
         """The answered link whose answers count for a session (the latest), or None."""
         return self.filter(session_id=session_id, used_at__isnull=False).order_by("-used_at", "-pk").first()
 
+    def open(self, now=None):
+        """Links that still accept an answer: not used, not closed, not expired."""
+        return self.filter(used_at__isnull=True, closed_at__isnull=True, expires_at__gt=now or timezone.now())
+
 
 class SelfReportLink(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Waiting for the client"
         USED = "used", "Answered"
         EXPIRED = "expired", "Expired unused"
+        CLOSED = "closed", "Closed unanswered"  # the client was discharged or the session voided
 
     session = models.ForeignKey("clients.TherapySession", on_delete=models.CASCADE, related_name="self_report_links")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -134,6 +139,8 @@ class SelfReportLink(models.Model):
         editable=False,
         help_text="What the client wrote in the free-text box: clinical text, shown only on the client page.",
     )
+    # Set when the client is discharged or the session voided before an answer came (clients.recording).
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SelfReportLinkQuerySet.as_manager()
 
@@ -160,6 +167,8 @@ class SelfReportLink(models.Model):
     def state(self):
         if self.used_at:
             return self.State.USED
+        if self.closed_at:
+            return self.State.CLOSED
         if timezone.now() >= self.expires_at:
             return self.State.EXPIRED
         return self.State.OPEN
@@ -173,11 +182,11 @@ class SelfReportRatingQuerySet(models.QuerySet):
         """A client's own answers, {session id: {question key: score or None}}: the key
         is the factor's key for a question about a factor, else the question's own
         (e.g. "goals"). Where a session has several answered links, the latest
-        answered one counts."""
+        answered one counts; a voided session has none."""
         answers: dict[int, dict[str, int | None]] = {}
         latest_link: dict[int, int] = {}
         for session_id, link_id, key, score in (
-            self.filter(link__session__client_id=client_id, link__used_at__isnull=False)
+            self.filter(link__session__client_id=client_id, link__used_at__isnull=False, link__session__voided_at=None)
             .order_by("link__used_at", "link_id", "question__order", "question_id")  # questions in page order
             .values_list("link__session_id", "link_id", "question__key", "score")
         ):

@@ -23,10 +23,9 @@ from selfreport.models import Question, SelfReportLink, SelfReportRating
 
 
 def _get_session_for_clinician(user, pk):
-    """A session of one of the user's own (active) clients, else 404."""
-    return get_object_or_404(
-        TherapySession.objects.editable_by(user).filter(client__status="active").select_related("client"), pk=pk
-    )
+    """A (not voided) session of one of the user's own active clients, else 404."""
+    sessions = TherapySession.objects.editable_by(user).counted().filter(client__status="active")
+    return get_object_or_404(sessions.select_related("client"), pk=pk)
 
 
 @require_POST
@@ -53,13 +52,13 @@ def create_link(request, pk):
 @require_http_methods(["GET", "POST"])
 def respond(request, token):
     link = SelfReportLink.objects.by_token(token) if len(token) < 100 else None
-    if link is None or link.state != SelfReportLink.State.OPEN:
-        state = link.state if link else "unknown"
-        return render(request, "selfreport/closed.html", {"state": state})
+    if _state(link) != SelfReportLink.State.OPEN:
+        return render(request, "selfreport/closed.html", {"state": _state(link)})
     form = SelfReportForm(request.POST or None, questions=Question.objects.active())
     if request.method == "POST" and form.is_valid():
         if not _save(link, form):
-            return render(request, "selfreport/closed.html", {"state": SelfReportLink.State.USED})
+            link = SelfReportLink.objects.select_related("session__client").get(pk=link.pk)  # what beat us to it
+            return render(request, "selfreport/closed.html", {"state": _state(link)})
         return render(request, "selfreport/thanks.html", {"greeting": link.session.client.label})
     log.record(log.Action.VIEW, link, client_id=link.session.client_id, username=_who(link))
     return render(
@@ -78,16 +77,31 @@ def _who(link):
     return f"client (self-report link {link.pk})"
 
 
+def _state(link):
+    """The link's state for the public page; a link of a discharged client or a voided
+    session counts as closed even if it was made before discharges closed links."""
+    if link is None:
+        return "unknown"
+    if link.state == SelfReportLink.State.OPEN and (
+        link.session.client.status != "active" or link.session.voided_at is not None
+    ):
+        return SelfReportLink.State.CLOSED
+    return link.state
+
+
 @transaction.atomic
 def _save(link, form):
-    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing.
+    """Store the answers once: the UPDATE claims the link, so a second submit saves nothing,
+    nor one that arrives after the link closed (discharge, void) or the client was discharged.
     Under the client's lock, like every write to a client's record. The free text is
     clinical text: audited as "(changed)", never with its words."""
     lock_client(link.session.client_id)
     now = timezone.now()
     comment = form.comment()
-    claimed = SelfReportLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
-        used_at=now, comment=comment
+    claimed = (
+        SelfReportLink.objects.open(now)
+        .filter(pk=link.pk, session__client__status="active", session__voided_at__isnull=True)
+        .update(used_at=now, comment=comment)
     )
     if not claimed:
         return False

@@ -195,9 +195,8 @@ def team_overview(clinicians, clients, today=None):
             if client.index_30d_ago is not None:
                 changes[row.clinician.pk].append(client.latest_index - client.index_30d_ago)
     weekly = (
-        TherapySession.objects.filter(
-            client__in=[c.pk for c in clients], date__gte=today - timedelta(weeks=TREND_WEEKS)
-        )
+        TherapySession.objects.counted()
+        .filter(client__in=[c.pk for c in clients], date__gte=today - timedelta(weeks=TREND_WEEKS))
         .annotate(week=TruncWeek("date"))
         .values("client__clinician_id", "week")
         .annotate(mean=Avg("overall_score"))

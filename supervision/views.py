@@ -11,9 +11,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alliance.redirects import redirect_to_next
 from audit import log
 from clients import insights
 from clients.models import Client, TherapySession
@@ -53,7 +54,8 @@ def home(request):
     form = dashboard.QueueFilterForm(request.GET)
     page, rows, page_query = _queue_page(request, own, form)
     recent = list(
-        TherapySession.objects.filter(client__in=own)
+        TherapySession.objects.counted()
+        .filter(client__in=own)
         .select_related("client")
         .order_by("-date", "-pk")[:RECENT_SESSIONS]
     )
@@ -145,11 +147,7 @@ def _open_flags(client, keys):
 
 def _back(request, client):
     """Back to the page the mark was made on (the queue or the client page)."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
-    if not (safe and target.startswith("/") and not target.startswith("//")):
-        target = reverse("client_detail", args=[client.pk]) + "#focus"
-    return redirect(target)
+    return redirect_to_next(request, reverse("client_detail", args=[client.pk]) + "#focus")
 
 
 @require_POST

@@ -26,6 +26,7 @@ EXPECTED = {
     "login": (None, rule((302, 302), deactivated=(200, 200), anonymous=(200, 200))),
     "logout": (None, rule((405, 302))),
     "logged_out": (None, rule((200, 405), deactivated=(200, 405), anonymous=(200, 405))),
+    "profile": (None, rule((200, 200))),
     "home": (None, rule((200, 405))),
     "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
     "caseload": (None, rule((200, 405))),
@@ -49,6 +50,7 @@ EXPECTED = {
     "flag_mark": ("client_mark", rule((405, 404), own_supervisor=(405, 302))),
     "session_detail": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "session_edit": ("session", rule((404, 404), owner=(200, 200))),
+    "session_void": ("session", rule((404, 404), owner=(200, 200))),
     "self_report_create": ("session", rule((405, 404), owner=(405, 200))),
     # The client's public page: no login; an unknown link gets the same friendly page for everyone.
     "self_report": ("token", rule((200, 200), deactivated=(200, 200), anonymous=(200, 200))),

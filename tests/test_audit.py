@@ -53,7 +53,7 @@ def test_adding_and_editing_a_client_is_audited_without_free_text(owner_client, 
     assert created.changes["culture_notes"] == "(changed)"
     owner_client.post(
         reverse("client_edit", args=[client.pk]),
-        {**data, "fee_arrangement": "pro_bono", "culture_notes": "Another private detail"},
+        {**data, "version": client.version, "fee_arrangement": "pro_bono", "culture_notes": "Another private detail"},
     )
     [updated] = events(action="update", object_type="clients.client")
     assert updated.changes == {"fee_arrangement": ["standard", "pro_bono"], "culture_notes": "(changed)"}
@@ -313,6 +313,7 @@ NO_CLIENT_DATA = {
     "logged_out": "a message",
     "fhir_questionnaire": "the instrument's twelve questions, no answers",
     "client_create": "an empty form",
+    "profile": "the user's own settings (their time zone)",
     "flag_mark": "a one-click mark that redirects (the mark itself is audited as a FlagReview)",
     "guidance": "general guidance, no client",
     "prompt_library": "the prompt library, no client",

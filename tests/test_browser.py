@@ -196,11 +196,34 @@ def test_a_client_completes_the_self_report_on_a_phone(live_server, browser):
     phone.close()
 
 
+def test_a_clinician_voids_a_mistaken_session_and_sees_it_struck_through(live_server, page):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client.objects.get(clinician__username="amara", label="F.T.")
+    session = client.sessions.order_by("-date").first()
+    log_in(page, live_server.url, "amara")
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    page.get_by_role("link", name="Void…").click()
+    page.get_by_role("button", name="Void this session").click()
+    expect(page.get_by_text("Give the reason for voiding this session.")).to_be_visible()
+    page.get_by_label("Why is this session void?").fill("Logged for the wrong client")
+    save_screenshot(page, "11-void-session")
+    page.get_by_role("button", name="Void this session").click()
+    expect(page.locator("#voided")).to_contain_text("Logged for the wrong client")
+    expect(page.get_by_role("link", name="Edit session")).to_have_count(0)
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    row = page.locator("tr.session-voided")
+    expect(row).to_contain_text("Voided: Logged for the wrong client")
+    save_screenshot(page, "12-client-with-voided-session")
+    assert TherapySession.objects.get(pk=session.pk).is_voided
+
+
 PAGES = [
     ("login", None, "/accounts/login/"),
     ("caseload", "amara", "/clients/"),
     ("session form", "amara", "/sessions/new/?client={client}"),
     ("client page", "amara", "/clients/{client}/"),
+    ("void a session", "amara", "/sessions/{session}/void/"),
+    ("your settings", "amara", "/accounts/profile/"),
     ("team dashboard", "morgan", "/team/"),
 ]
 
@@ -218,7 +241,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(live_server, br
             if user:
                 log_in(page, live_server.url, user)
             current = user
-        page.goto(live_server.url + path.format(client=client.pk))
+        page.goto(live_server.url + path.format(client=client.pk, session=client.sessions.first().pk))
         save_screenshot(page, "10-" + name.replace(" ", "-"))
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

@@ -87,7 +87,7 @@ def test_another_clinician_may_use_the_same_label(owner_client, colleague):
 def test_the_owner_edits_their_client_and_discharges_them(owner_client, their_client):
     url = reverse("client_edit", args=[their_client.pk])
     assert owner_client.get(url).status_code == 200
-    response = owner_client.post(url, valid_data(label="J.M.", status="discharged"))
+    response = owner_client.post(url, valid_data(label="J.M.", status="discharged", version=their_client.version))
     assert response.status_code == 302
     their_client.refresh_from_db()
     assert their_client.status == "discharged"
@@ -97,7 +97,7 @@ def test_the_intake_date_cannot_move_after_the_first_session(owner_client, their
     TherapySessionFactory(client=their_client, date=TODAY() - timedelta(days=20))
     response = owner_client.post(
         reverse("client_edit", args=[their_client.pk]),
-        valid_data(label="J.M.", intake_date=(TODAY() - timedelta(days=10)).isoformat()),
+        valid_data(label="J.M.", intake_date=(TODAY() - timedelta(days=10)).isoformat(), version=1),
     )
     assert "the intake date cannot be later" in response.content.decode()
     their_client.refresh_from_db()

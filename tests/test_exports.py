@@ -33,7 +33,8 @@ def test_a_clients_csv_has_one_row_per_session_with_scores_and_ratings(owner_cli
     assert "attachment" in response["Content-Disposition"]
     header, first, second = rows(response)
     assert header[:6] == ["date", "setting", "overall", "therapist", "client", "context"]
-    assert len(header) == 6 + 12
+    assert len(header) == 6 + 12 + 1
+    assert header[-1] == "voided"
     assert first[0] == (today - timedelta(days=14)).isoformat()
     assert first[2] == "25.0"
     assert second[header.index("stigma")] == ""  # not assessed stays blank, never zero
