@@ -7,6 +7,7 @@ where; management commands name themselves with `acting_as`.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from accounts.middleware import client_ip
 from audit.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -85,8 +86,6 @@ def _who(request=None, user=None, username=""):
     name = username or (user.get_username() if user else "") or _system_actor.get()
     ip = None
     if request is not None:
-        from accounts.middleware import client_ip
-
         ip = client_ip(request) or None
     return user, name, ip, (request.path[:300] if request is not None else "")
 
