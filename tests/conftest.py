@@ -5,9 +5,11 @@
 - admin_user: a staff superuser, who gets the Django admin but no client records.
 """
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
@@ -20,6 +22,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture
+def instrument():
+    """The factor, prompt and question rows the data migrations seed. A transactional
+    test starts from whatever the previous one left (its tables are flushed), so the
+    seeds are re-run here; they are idempotent."""
+    for name in [
+        "factors.migrations.0002_seed_factors",
+        "factors.migrations.0008_revise_anchors_and_prompts",  # the anchors and the whole prompt library
+        "selfreport.migrations.0005_revise_client_questions",
+    ]:
+        importlib.import_module(name).seed(django_apps, None)
 
 
 @pytest.fixture

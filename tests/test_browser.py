@@ -4,7 +4,6 @@ Screenshots land in SCREENSHOT_DIR (test-results/screenshots by default;
 docs/screenshots for the README).
 """
 
-import importlib
 import re
 from datetime import timedelta
 from io import StringIO
@@ -24,21 +23,6 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
 AXE = next(Path(__file__).parent.glob("vendor/axe-core-*/axe.min.js"))
 PASSWORD = "alliance-demo"
-
-
-@pytest.fixture
-def instrument():
-    """The factor and prompt rows the data migrations seed. A transactional test
-    starts from whatever the previous one left (its tables are flushed), so the
-    seeds are re-run here; they are idempotent."""
-    from django.apps import apps
-
-    for name in [
-        "factors.migrations.0002_seed_factors",
-        "factors.migrations.0008_revise_anchors_and_prompts",  # the anchors and the whole prompt library
-        "selfreport.migrations.0005_revise_client_questions",
-    ]:
-        importlib.import_module(name).seed(apps, None)
 
 
 def log_in(page, base, username, password=PASSWORD):

@@ -19,6 +19,7 @@ from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("instrument"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)"),
 ]
 WRITERS = 6
