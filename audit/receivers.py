@@ -1,7 +1,7 @@
 """Signal receivers that feed the audit trail: model changes, deletions, group grants, logins.
 
 Bulk writes bypass these signals; their callers audit explicitly
-(TherapySession.save_with_ratings for ratings, review_notes_read, restore).
+(clients.recording.save_session for ratings, review_notes_read, flag marks, restore).
 """
 
 from axes.signals import user_locked_out
@@ -22,6 +22,9 @@ TRACKED = [
     "supervision.ReviewNote",
     "selfreport.SelfReportLink",
     "flags.FlagReview",
+    "factors.Factor",  # the instrument, edited in the admin
+    "factors.Prompt",
+    "selfreport.Question",
 ]
 
 

@@ -5,6 +5,7 @@ from django.utils.formats import date_format
 from clients.models import VOID_REASON_LENGTH, Client, TherapySession
 from clients.recording import save_client, save_session
 from factors.models import Domain, Factor, Prompt
+from flags.models import thresholds
 
 NOT_ASSESSED = ""
 
@@ -64,6 +65,9 @@ class ClientForm(forms.ModelForm):
             self.fields["intake_date"].initial = timezone.localdate()
         self.fields["label"].widget.attrs["autofocus"] = True
         self.fields["session_interval_days"].required = False  # left out: weekly (the model's default)
+        self.fields["session_interval_days"].help_text = (
+            f"Stalled after twice this with no session, and never before {thresholds().stalled_days} days."
+        )
         self.fields["attachment_style"].help_text = (
             "Record a style only once a pattern has shown over several sessions; “Not yet known” is the honest default."
         )

@@ -6,7 +6,7 @@ of queries, and shapes them for the client and session pages.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q
 
@@ -15,7 +15,7 @@ from clients.recording import series
 from factors import scoring
 from factors.models import Domain, Factor, Prompt
 from flags import labels, rules
-from flags.models import Flag, thresholds
+from flags.models import Flag, FlagReview, thresholds
 
 FOCUS_LIMIT = 5
 HISTORY_LIMIT = 30
@@ -64,7 +64,8 @@ class Card:
 
     @property
     def reviewed(self):
-        return not self.keys
+        """The card's own flag is reviewed (its one click also reviewed what sits inside it)."""
+        return getattr(self.flag, "reviewed_at", None) is not None
 
 
 @dataclass
@@ -111,9 +112,12 @@ class Insight:
         return {p.id: p.date for p in self.points}
 
     @property
-    def current_index(self):
-        indexed = [p.overall for p in self.points if p.overall is not None]
-        return indexed[-1] if indexed else None
+    def latest_ratings(self):
+        """Each factor's latest rated value ("not assessed" skipped)."""
+        latest = {}
+        for p in self.points:
+            latest.update({k: v for k, v in p.ratings.items() if v is not None})
+        return latest
 
     def name(self, key):
         return self.factor_names.get(key, key.replace("_", " ").capitalize())
@@ -122,22 +126,25 @@ class Insight:
         return labels.label(flag, self.factor_names)
 
     def detail(self, flag):
-        return labels.detail(flag, self.factor_names, self.current_index)
+        return labels.detail(flag, self.factor_names, self.latest_ratings)
 
 
 def cards(flags) -> list[Card]:
-    """Open flags as cards, in the order given: the low factors raised in the
-    latest session of an episode sit inside the episode's card."""
+    """Open flags as cards, in the order given: an alliance rupture or a factor drop
+    holds the low factors raised in one of its sessions for one of its factors; a
+    context change holds those of its own factor."""
     result = [Card(f) for f in flags]
     grouped = set()
     for card in result:
-        if card.flag.kind not in EPISODES:
+        episode = card.flag
+        if episode.kind not in EPISODES:
             continue
-        sessions = set(card.flag.session_ids)
+        sessions, factors = set(episode.session_ids), set(episode.factors)
         for other in result:
             f = other.flag
-            weak = f.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and id(f) not in grouped
-            if weak and set(f.session_ids[-1:]) & sessions:
+            weak = f.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and id(f) not in grouped and f is not episode
+            raised_here = getattr(f, "opened_session_id", None) in sessions
+            if weak and raised_here and set(f.factors) <= factors:
                 card.members.append(f)
                 grouped.add(id(f))
     return [c for c in result if id(c.flag) not in grouped]
@@ -148,9 +155,12 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
     points = series(client)  # 3 queries
     stored = list(client.flags.all())  # 1
     marks = defaultdict(list)
+    reviewed_stalled = {}
     for review in client.flag_reviews.select_related("by"):  # 1
         marks[review.key].append(review)
-    flags = flags_by_urgency(client, [f for f in stored if f.is_open])
+        if review.kind == rules.STALLED and review.action == FlagReview.Action.REVIEWED:
+            reviewed_stalled[(client.pk, review.since)] = review.at
+    flags = flags_by_urgency(client, [f for f in stored if f.is_open], reviewed_stalled=reviewed_stalled)
     trials = list(client.prompt_trials.select_related("prompt__factor", "after_session", "chosen_by"))  # 1
     closed = sorted((f for f in stored if not f.is_open), key=lambda f: (f.resolved_on or f.since, f.pk), reverse=True)
     insight = Insight(
@@ -163,29 +173,43 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
         factor_names={f.key: f.name for f in factors},
         marks=dict(marks),
     )
-    wanted = [f for f in flags if not getattr(f, "quiet", False)]
-    insight.focus = focus_prompts(wanted, _prompts_for(wanted), trials, insight.latest_session_id)  # 1
+    wanted = rules.by_urgency(f for f in flags if not getattr(f, "quiet", False))  # a review changes no advice
+    keys = {f.key for f in factors}
+    insight.focus = focus_prompts(wanted, _prompts_for(wanted), trials, insight.latest_session_id, factor_keys=keys)
     insight.trials = [_trial_result(t, points) for t in trials]
     _attach_base_rates(client, insight.trials)  # 0 or 2
     return insight
 
 
-def flags_by_urgency(client, stored, today=None):
+def flags_by_urgency(client, stored, today=None, reviewed_stalled=()):
     """A client's `stored` open flags plus "stalled" if it applies, most urgent
-    first; a known circumstance sorts after the rest."""
+    first; among flags of the same urgency the reviewed ones last; known
+    circumstances after everything else. `reviewed_stalled`: the (client id,
+    date) of the stalled spells a supervisor has reviewed."""
     stalled = client.stalled_flag(today)
-    ranked = rules.by_urgency([*stored, *([stalled] if stalled else [])])
-    return sorted(ranked, key=lambda f: (getattr(f, "quiet", False), getattr(f, "reviewed_at", None) is not None))
+    if stalled and (client.pk, stalled.since) in reviewed_stalled:
+        stalled = replace(stalled, reviewed_at=reviewed_stalled[(client.pk, stalled.since)])
+    ranked = rules.by_urgency([*stored, *([stalled] if stalled else [])])  # most recent first among equals
+    return sorted(
+        ranked, key=lambda f: (getattr(f, "quiet", False), -f.urgency, getattr(f, "reviewed_at", None) is not None)
+    )
 
 
 def attach_flags(clients, today=None):
     """Give each client (from a query with open_flags prefetched) a `flag_list`:
-    stored and stalled, most urgent first."""
+    stored and stalled, most urgent first (one query: the reviews of stalled spells)."""
     clients = list(clients)
+    reviewed = _reviewed_stalled([c.pk for c in clients]) if clients else {}
     for client in clients:
-        client.flag_list = flags_by_urgency(client, client.open_flags, today)
+        client.flag_list = flags_by_urgency(client, client.open_flags, today, reviewed)
         client.flag_cards = cards(client.flag_list)
     return clients
+
+
+def _reviewed_stalled(client_ids):
+    """{(client id, stalled since): when reviewed} for these clients."""
+    rows = FlagReview.objects.reviews().filter(client_id__in=client_ids, kind=rules.STALLED)
+    return {(cid, since): at for cid, since, at in rows.values_list("client_id", "since", "at")}
 
 
 def _prompts_for(flags):
@@ -201,7 +225,7 @@ def _prompts_for(flags):
     return list(Prompt.objects.active().filter(wanted).select_related("factor"))
 
 
-def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) -> list[FocusItem]:
+def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT, factor_keys=None) -> list[FocusItem]:
     """At most `limit` prompts for the open flags, most urgent flag first.
 
     For each flag and each factor it names, one prompt of that kind (or, where
@@ -223,6 +247,8 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT) 
     chosen: list[FocusItem] = []
     for flag in flags:
         subjects = list(flag.factors) if flag.kind != rules.STALLED and flag.factors else ["*"]
+        if factor_keys is not None:  # a question about no factor (goals, overall) gets the general prompts
+            subjects = [k if k in factor_keys or k == "*" else "*" for k in subjects]
         for subject in subjects:
             candidates = []
             for kind in (flag.kind, PROMPT_FALLBACK.get(flag.kind)):
@@ -264,7 +290,9 @@ def _attach_base_rates(client, results):
         excluded[key].add(session_id)
     by_series = defaultdict(list)  # (factor key, client) -> [(session, rating)] in order
     for key, client_id, session_id, score in (
-        Rating.objects.filter(session__client__clinician_id=client.clinician_id, factor__key__in=wanted)
+        Rating.objects.filter(
+            session__client__clinician_id=client.clinician_id, session__voided_at__isnull=True, factor__key__in=wanted
+        )
         .order_by("session__client_id", "session__date", "session_id")
         .values_list("factor__key", "session__client_id", "session_id", "score")
     ):

@@ -40,6 +40,10 @@ class StaleClientError(Exception):
     """The client changed since the editor opened it."""
 
 
+class ClientNotActiveError(StaleSessionError):
+    """The client was discharged after the form was opened: no new session."""
+
+
 class EmptySessionError(ValueError):
     """A session must rate at least one factor."""
 
@@ -58,7 +62,10 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
     their rating. With `expected_version`, an existing session is only updated
     if nobody saved it since that version (checked in the UPDATE itself).
     """
-    lock_client(session.client_id)
+    client = lock_client(session.client_id)
+    if not session.pk and client.status != Client.Status.ACTIVE:
+        raise ClientNotActiveError(session.client_id)
+    session.client = client  # the row as it is under the lock, not as the form saw it
     if session.pk and expected_version is not None:
         _update_if_unchanged(session, expected_version)
     else:
@@ -103,7 +110,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
-    refresh_flags(session.client, locked=True)
+    refresh_flags(client, locked=True)
 
 
 def _update_if_unchanged(session, expected_version):
@@ -176,7 +183,7 @@ def void_session(session: TherapySession, user, reason: str):
     when, who and why, closes its open self-report links and leaves every series,
     score and flag of its client, which are recomputed in the same transaction.
     Raises VoidedSessionError if it already was voided."""
-    lock_client(session.client_id)
+    client = lock_client(session.client_id)
     now = timezone.now()
     voided = (
         TherapySession.objects.counted()
@@ -193,7 +200,7 @@ def void_session(session: TherapySession, user, reason: str):
         changes={"voided_at": [None, str(now)], "voided_by": [None, user.pk], "void_reason": log.CHANGED},
     )
     _close_links(session.self_report_links.all())
-    refresh_flags(session.client, locked=True)
+    refresh_flags(client, locked=True)
 
 
 def _links():

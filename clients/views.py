@@ -23,7 +23,7 @@ from audit import log
 from clients import exports, insights, recording
 from clients.forms import ClientForm, PromptTrialForm, SessionForm, VoidSessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
-from clients.recording import StaleClientError, StaleSessionError, VoidedSessionError
+from clients.recording import ClientNotActiveError, StaleClientError, StaleSessionError, VoidedSessionError
 from factors.models import Domain, Factor
 
 CASELOAD_PAGE_SIZE = 25
@@ -228,6 +228,9 @@ def _save_session(request, form):
         return None
     except VoidedSessionError:
         form.add_error(None, "This session was voided after you opened it, so it can no longer be changed.")
+        return None
+    except ClientNotActiveError:
+        form.add_error("client", "This client was discharged after you opened the form; nothing was saved.")
         return None
     except StaleSessionError:
         form.add_error(

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from django.utils.formats import date_format
 
 from factors.kinds import FlagKind
+from factors.scoring import index
 from flags import rules
 
 STATUS_LABELS = {
@@ -60,48 +61,55 @@ def _ratings(values) -> str:
     return _listed([str(v) for v in values])
 
 
-def detail(flag, names: Mapping[str, str], current_index: float | None = None) -> str:
-    """What raised the flag, in a sentence or two, with the numbers."""
+def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | None = None) -> str:
+    """What raised the flag, in a sentence or two, with the numbers. With the client's
+    `latest` ratings, an open rupture also says what repair needs, if it still needs it."""
     facts = flag.facts or {}
     factors = flag_factors(flag)
     first = _names(factors[:1], names)[0] if factors else ""
     kind = flag.kind
     if kind in (rules.RUPTURE, rules.FACTOR_DROP):
-        return _episode_detail(flag, facts, names, current_index)
+        return _episode_detail(flag, facts, names, latest)
     if kind in (rules.PERSISTENT, rules.LOW_FACTOR):
         values = facts.get("ratings", [])
         if kind == rules.PERSISTENT:
             return f"{first} rated {_ratings(values)} in {len(values)} consecutive rated sessions."
         if len(values) > 1:
-            return f"{first} rated {_ratings(values)} in its latest rated sessions."
-        return f"{first} rated {values[-1] if values else flag.latest} in its latest rated session."
+            return f"{first} rated {_ratings(values)} in consecutive rated sessions."
+        return f"{first} rated {values[-1] if values else flag.latest}."
     if kind == rules.CLIENT_CONCERN:
         return f"{first}: the client answered {facts.get('client')} of 5 on their own self-report."
     if kind == rules.DISCREPANCY:
-        return f"{first}: the client rated {facts.get('client')}, you rated {facts.get('clinician')}."
+        return f"{first}: the client rated {facts.get('client')}, the clinician {facts.get('clinician')}."
     if kind == rules.CONTEXT_CHANGE:
         return (
             f"{first} fell from {facts.get('before')} to {facts.get('after')}: a change of circumstance "
             "to accommodate, not strain in the relationship."
         )
     if kind == rules.STALLED:
-        weeks = {7: "weekly", 14: "fortnightly", 28: "monthly"}.get(facts.get("interval"), "usual")
-        return f"No session for {facts.get('days')} days (this client's {weeks} rhythm)."
+        return f"No session for {facts.get('days')} days; this client usually comes every {facts.get('interval')} days."
     return ""
 
 
-def _episode_detail(flag, facts, names, current_index):
+def _episode_detail(flag, facts, names, latest):
     parts = []
     if facts.get("rule") == "index":
         n = facts.get("baseline_n", 0)
         parts.append(
-            f"The relationship index fell {facts['drop']:.0f} points below the mean of the previous "
+            f"The relationship index (therapist and client factors) fell {facts['drop']:.0f} points below the "
+            f"mean of the previous "
             f"{n} session{'s' if n != 1 else ''}"
         )
     elif facts.get("rule") == "variability":
+        sd = facts.get("sd") or 0
+        usual = (
+            f"more than {facts.get('sds', 2):g} times their usual variation ({sd:.1f})"
+            if sd >= 1
+            else ("where their ratings usually hardly move")
+        )
         parts.append(
-            f"The relationship index fell {facts['drop']:.0f} points below this client's usual level, "
-            f"more than twice their usual variation ({facts.get('sd') or 0:.1f})"
+            f"The relationship index (therapist and client factors) fell {facts['drop']:.0f} points below this "
+            f"client's usual level, {usual}"
         )
     fallen = facts.get("fallen") or {}
     if fallen:
@@ -110,15 +118,25 @@ def _episode_detail(flag, facts, names, current_index):
         parts.append(_listed(moves))
     text = "; ".join(parts)
     text = text[:1].upper() + text[1:] + "."
-    baseline = facts.get("baseline")
-    margin = facts.get("margin", 5)
-    if flag.status == rules.OPEN and flag.kind == rules.RUPTURE and baseline is not None:
-        target = baseline - margin
-        if current_index is None or current_index < target:
-            text += f" Repaired when the index is back to about {target:.0f} and the fallen factors recover."
-    elif flag.status == rules.OPEN and fallen:
-        text += " Repaired when the fallen factors are back within a point of where they were."
+    if flag.status == rules.OPEN and latest is not None:
+        text += _repair_needs(facts, names, latest)
     return text
+
+
+def _repair_needs(facts, names, latest) -> str:
+    """What an open episode still needs to count as repaired, from the latest ratings."""
+    needs = []
+    profile = facts.get("profile") or {}
+    keys = [k for k in profile if latest.get(k) is not None]
+    if keys and facts.get("rule"):
+        target = index(profile[k] for k in keys) - facts.get("margin", 5)
+        if index(latest[k] for k in keys) < target:
+            needs.append(f"the relationship index back to about {target:.0f}")
+    behind = [k for k, (before, _) in (facts.get("fallen") or {}).items() if (latest.get(k) or 0) < before - 1]
+    if behind:
+        where = "they were" if len(behind) > 1 else "it was"
+        needs.append(f"{_listed(_names(behind, names))} back within a point of where {where}")
+    return f" Repaired when {' and '.join(needs)}." if needs else ""
 
 
 def status_text(flag) -> str:

@@ -177,22 +177,39 @@ class FlagReview(models.Model):
 
 
 def marks_for(reviews) -> rules.Marks:
-    """The rules' view of a client's FlagReview rows (as_of_session selected)."""
+    """The rules' view of a client's FlagReview rows (as_of_session selected, oldest first):
+    discussions by flag identity; known circumstances by factor, the latest mark counting."""
     discussed, known = {}, {}
     for review in reviews:
         if review.action == FlagReview.Action.DISCUSSED and review.as_of_session:
             discussed[review.key] = (review.as_of_session.date, review.as_of_session_id)
         elif review.action == FlagReview.Action.KNOWN and review.rating is not None:
-            known[review.key] = review.rating
+            factor = review.key.split(":")[-1]
+            if factor:
+                known[factor] = review.rating
     return rules.Marks(discussed=discussed, known=known)
 
 
+def predecessors(key: str) -> list[str]:
+    """The identities a flag had before it changed kind: a low factor that became a
+    persistent weakness keeps the reviews it was given as a low factor."""
+    kind, session, factor = [*key.split(":"), "", ""][:3]
+    return [f"{rules.LOW_FACTOR}:{session}:{factor}"] if kind == rules.PERSISTENT else []
+
+
 def apply_reviews(flags, reviews):
-    """Copy who reviewed / discussed each flag onto its row (in memory)."""
+    """Copy who reviewed / discussed each flag (or the flag it grew from) onto its row (in memory)."""
     by_key = {(r.key, r.action): r for r in reviews}
+
+    def find(flag, action):
+        for key in [flag.key, *predecessors(flag.key)]:
+            if (key, action) in by_key:
+                return by_key[(key, action)]
+        return None
+
     for flag in flags:
-        reviewed = by_key.get((flag.key, FlagReview.Action.REVIEWED))
-        discussed = by_key.get((flag.key, FlagReview.Action.DISCUSSED))
+        reviewed = find(flag, FlagReview.Action.REVIEWED)
+        discussed = find(flag, FlagReview.Action.DISCUSSED)
         flag.reviewed_at, flag.reviewed_by_id = (reviewed.at, reviewed.by_id) if reviewed else (None, None)
         flag.discussed_at, flag.discussed_by_id = (discussed.at, discussed.by_id) if discussed else (None, None)
     return flags

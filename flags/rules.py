@@ -84,7 +84,7 @@ class Marks:
     """What people recorded on flags, by identity (flags.models.FlagReview)."""
 
     discussed: Mapping[str, tuple] = field(default_factory=dict)  # identity -> (date, id) of the latest session then
-    known: Mapping[str, int] = field(default_factory=dict)  # identity -> the rating marked as a known circumstance
+    known: Mapping[str, int] = field(default_factory=dict)  # factor key -> the rating marked a known circumstance
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ class Flag:
     latest: int | None = None  # factor flags: the latest weak value (a 1 is more urgent than a 2)
     quiet: bool = False  # a known circumstance: shown on the client page, not in the queues
     facts: Mapping = field(default_factory=dict)  # the numbers its detail is built from (flags.labels)
+    reviewed_at: object = None  # stalled: when a supervisor marked it reviewed (stored flags keep theirs)
 
     @property
     def identity(self) -> str:
@@ -213,7 +214,8 @@ class _Episode:
             self.sessions.append(i)
         for key, move in trigger.fallen.items():
             self.fallen.setdefault(key, move)
-        self.factors = list(dict.fromkeys([*self.factors, *trigger.landed_low, *trigger.fallen, *trigger.moved]))
+        moved = trigger.moved if trigger.rule else []  # a factor drop names only the factors that fell
+        self.factors = list(dict.fromkeys([*self.factors, *trigger.landed_low, *trigger.fallen, *moved]))
         if trigger.rule and (self.facts.get("drop") is None or (trigger.drop or 0) > self.facts["drop"]):
             self.facts.update(rule=trigger.rule, drop=trigger.drop, baseline_n=trigger.baseline_n, sd=trigger.sd)
         self.facts["fallen"] = {k: list(v) for k, v in self.fallen.items()}
@@ -225,6 +227,8 @@ class _Episode:
             now = here.ratings.get(key)
             if now is None or now < before - 1:
                 return False
+        if not self.profile:  # a factor drop before any baseline: the fallen factors are all there is
+            return bool(self.fallen)
         keys = sorted(set(self.profile) & set(_rated(here, self.profile)))
         if not keys:
             return False
@@ -237,7 +241,11 @@ class _Episode:
             since=points[self.start].date,
             session_ids=tuple(points[i].id for i in self.sessions),
             factors=tuple(self.factors),
-            facts={**self.facts, "baseline": None if self.baseline is None else round(self.baseline, 1)},
+            facts={
+                **self.facts,
+                "baseline": None if self.baseline is None else round(self.baseline, 1),
+                "profile": {k: round(v, 3) for k, v in sorted(self.profile.items())},
+            },
         )
 
 
@@ -280,7 +288,7 @@ def episode_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str
                 profile=trigger.profile,
                 fallen={},
                 factors=[],
-                facts={"margin": t.repair_margin},
+                facts={"margin": t.repair_margin, "sds": t.variability_sds},
             )
         episode.add(i, trigger)
     if episode:
@@ -293,10 +301,11 @@ def episode_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str
 HIT, MISS, SKIP = "hit", "miss", "skip"
 
 
-def _runs(states: list[tuple[Point, str, int | None]], split_after: int | None = None):
+def _runs(states: list[tuple[Point, str, int | None]], splits: frozenset[int] = frozenset()):
     """Runs of consecutive HITs (SKIPs neither break nor extend a run). Yields
-    (run, ended_by): run is [(point, value)], ended_by the MISS point or None.
-    A run is also cut after the point at position `split_after` (a discussion)."""
+    (run, ended_by): run is [(point, value, position)], ended_by the MISS point,
+    DISCUSSED when the run was cut after a position in `splits` (a discussion
+    with the client), or None while it goes on."""
     run: list = []
     for position, (point, state, value) in enumerate(states):
         if state == HIT:
@@ -304,7 +313,7 @@ def _runs(states: list[tuple[Point, str, int | None]], split_after: int | None =
         elif state == MISS and run:
             yield run, point
             run = []
-        if run and split_after is not None and position == split_after:
+        if run and position in splits:
             yield run, DISCUSSED
             run = []
     if run:
@@ -322,19 +331,28 @@ def _factor_flag(kind, key, run, ended_by, facts):
         latest=run[-1][1],
         facts=facts,
     )
-    if ended_by == DISCUSSED:
-        return replace(flag, status=CLOSED, closed_reason=DISCUSSED)
+    if ended_by == DISCUSSED:  # closed as of the last session before the discussion
+        last = run[-1][0]
+        return replace(flag, status=CLOSED, closed_reason=DISCUSSED, resolved_session_id=last.id, resolved_on=last.date)
     return _close(flag, ended_by) if ended_by is not None else flag
 
 
-def _discussed_split(kind, key, states, marks: Marks) -> int | None:
-    """The position in `states` of the last session at or before the one that was
-    the latest when a run of this key was marked discussed, if one was."""
-    for run, _ in _runs(states):
-        cut = marks.discussed.get(f"{kind}:{run[0][0].id}:{key}")
-        if cut is not None:
-            return max((i for i, (p, _, _) in enumerate(states) if (p.date, p.id) <= tuple(cut)), default=None)
-    return None
+def _discussed_splits(kind, key, states, marks: Marks) -> frozenset[int]:
+    """Where discussions cut this key's runs: each run marked discussed ends at the
+    last session at or before the one that was the latest when it was marked; a
+    later run can be marked again (so the cuts are found one run at a time)."""
+    splits: set[int] = set()
+    while True:
+        for run, _ in _runs(states, frozenset(splits)):
+            cut = marks.discussed.get(f"{kind}:{run[0][0].id}:{key}")
+            if cut is None:
+                continue
+            at = max((i for i, (p, _, _) in enumerate(states) if (p.date, p.id) <= tuple(cut)), default=None)
+            if at is not None and at >= run[0][2] and at not in splits:
+                splits.add(at)
+                break
+        else:
+            return frozenset(splits)
 
 
 def weak_factor_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks()) -> list[Flag]:
@@ -350,14 +368,19 @@ def weak_factor_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Mar
         for run, ended_by in _runs(states):
             kind = PERSISTENT if len(run) >= t.persistent_sessions else LOW_FACTOR
             flag = _factor_flag(kind, key, run, ended_by, {"ratings": [v for _, v, _ in run]})
-            known = marks.known.get(flag.identity)
-            if flag.is_open and known is not None and known == flag.latest:
-                flag = replace(flag, quiet=True)
-            flags.append(flag)
+            flags.append(_quiet_if_known(flag, marks))
     return flags
 
 
-def context_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str, str]) -> list[Flag]:
+def _quiet_if_known(flag: Flag, marks: Marks) -> Flag:
+    """A contextual factor marked a known circumstance at its current rating leaves the queues."""
+    known = marks.known.get(flag.factors[0]) if flag.factors else None
+    return replace(flag, quiet=True) if flag.is_open and known is not None and known == flag.latest else flag
+
+
+def context_flags(
+    points: Sequence[Point], t: Thresholds, domain_of: Mapping[str, str], marks: Marks = Marks()
+) -> list[Flag]:
     """A contextual factor that fell by `factor_drop` or more to `low_max` or
     below: a change of circumstance, open until it is back within one point
     of its rating before the fall."""
@@ -387,7 +410,7 @@ def context_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str
             previous = score
         if current:
             flags.append(current)
-    return flags
+    return [_quiet_if_known(f, marks) for f in flags]
 
 
 def client_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks()) -> list[Flag]:
@@ -412,8 +435,7 @@ def client_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks())
 
         for kind, state_of in ((CLIENT_CONCERN, concern), (DISCREPANCY, gap)):
             states = [state_of(p) for p in answered]
-            split = _discussed_split(kind, key, states, marks)
-            for run, ended_by in _runs(states, split_after=split):
+            for run, ended_by in _runs(states, _discussed_splits(kind, key, states, marks)):
                 p = run[-1][0]
                 facts = {"client": p.client_ratings.get(key), "clinician": p.ratings.get(key)}
                 flags.append(_factor_flag(kind, key, run, ended_by, facts))
@@ -428,7 +450,8 @@ def stalled_flag(idle_since: date, interval_days: int, today: date, t: Threshold
     days = (today - idle_since).days
     if days < after:
         return None
-    return Flag(kind=STALLED, opened_session_id=None, since=idle_since, facts={"days": days, "interval": interval_days})
+    facts = {"days": days, "interval": interval_days, "open_days": days - after}
+    return Flag(kind=STALLED, opened_session_id=None, since=idle_since, facts=facts)
 
 
 def stalled_after_days(interval_days: int, t: Thresholds) -> int:
@@ -455,7 +478,7 @@ def evaluate(
         *episode_flags(points, t, domain_of),
         *client_flags(points, t, marks),
         *weak_factor_flags(points, t, marks),
-        *context_flags(points, t, domain_of),
+        *context_flags(points, t, domain_of, marks),
     ]
     if discharged:
         flags = [replace(f, status=CLOSED, closed_reason=DISCHARGED) if f.is_open else f for f in flags]

@@ -54,8 +54,10 @@ class QueueFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=SORT_LABELS, required=False)
     sort_choices = SORT_LABELS
 
-    def __init__(self, data, clinicians=None):
+    def __init__(self, data, clinicians=None, default_review="pending"):
         super().__init__(data)
+        self.default_review = default_review
+        self.fields["review"].initial = default_review
         if clinicians is None:
             del self.fields["clinician"]
         else:
@@ -79,12 +81,19 @@ class QueueFilterForm(forms.Form):
             "domain": data.get("domain", ""),
             "since_from": data.get("since_from"),
             "since_to": data.get("since_to"),
-            "review": data.get("review") or "pending",
+            "review": data.get("review") or self.default_review,
         }
 
     def chosen_sort(self):
         self.is_valid()
         return self.cleaned_data.get("sort") or "urgency"
+
+    def ordering(self):
+        """The queue's order; "most urgent" among unreviewed flags ranks by the most urgent unreviewed one."""
+        sort = self.chosen_sort()
+        if sort == "urgency" and self.filters()["review"] == "pending":
+            return [F("pending").desc(), *QUEUE_SORTS["urgency"]]
+        return QUEUE_SORTS[sort]
 
     def chosen_clinician(self):
         self.is_valid()

@@ -40,7 +40,7 @@ def _queue_page(request, clients, form):
     clinician = form.chosen_clinician() if "clinician" in form.fields else None
     if clinician:
         clients = clients.filter(clinician=clinician)
-    page = Paginator(clients.order_by(*dashboard.QUEUE_SORTS[form.chosen_sort()]), dashboard.QUEUE_PAGE_SIZE)
+    page = Paginator(clients.order_by(*form.ordering()), dashboard.QUEUE_PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     kept = {k: v for k, v in request.GET.items() if k != "page" and k in form.fields}
     return page, dashboard.queue_rows(page.object_list), urlencode(kept) + "&" if kept else ""
@@ -51,7 +51,8 @@ def home(request):
     """The landing page: the user's own flag queue, recent sessions and new review notes."""
     user = request.user
     own = Client.objects.editable_by(user)
-    form = dashboard.QueueFilterForm(request.GET)
+    # One's own queue shows every open flag: a supervisor's review does not settle it for the clinician.
+    form = dashboard.QueueFilterForm(request.GET, default_review="all")
     page, rows, page_query = _queue_page(request, own, form)
     recent = list(
         TherapySession.objects.counted()
@@ -207,8 +208,9 @@ def _mark_changes(review):
 
 
 def _can_be_known(flag):
+    """A contextual factor that stays low or fell: a circumstance, not the relationship."""
     domains = getattr(flag, "domains", "")
-    return flag.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and domains == "contextual"
+    return flag.kind in (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE) and domains == "contextual"
 
 
 @require_POST

@@ -224,6 +224,24 @@ def test_a_factor_drop_ranks_below_an_alliance_rupture():
     assert only(run([*steady(3), session(3, **dict.fromkeys(RELATIONSHIP, 2))]), RUPTURE).urgency == 50
 
 
+def test_a_factor_drop_in_the_second_session_closes_when_the_factor_comes_back():
+    points = [session(0), session(1, openness=2), session(2), session(3)]
+    flag = only(run(points), FACTOR_DROP)
+    assert (flag.status, flag.resolved_session_id) == (REPAIRED, 3)
+
+
+def test_a_relationship_factor_falling_later_joins_the_open_episode():
+    low = dict.fromkeys(RELATIONSHIP, 2)
+    first = only(run([*steady(3), session(3, **{**low, "communication": 4})]), RUPTURE)
+    grown = only(
+        run([*steady(3), session(3, **{**low, "communication": 4}), session(4, **low)]),
+        RUPTURE,
+    )
+    assert first.identity == grown.identity
+    assert "communication" not in first.factors
+    assert "communication" in grown.factors
+
+
 # --- repair --------------------------------------------------------------------------------
 
 
@@ -277,12 +295,39 @@ def test_a_session_that_repairs_one_rupture_can_open_a_new_one():
     assert [(f.kind, f.status) for f in of_kind(flags, RUPTURE, FACTOR_DROP)] == [(RUPTURE, OPEN)]
 
 
+def test_the_session_that_repairs_a_rupture_can_open_a_factor_drop_in_the_same_session():
+    points = [
+        *steady(4),
+        session(4, **dict.fromkeys(RELATIONSHIP, 2)),
+        session(5, openness=2, **{k: 5 for k in RELATIONSHIP if k != "openness"}),
+    ]
+    flags = run(points)
+    # Openness fell 4 -> 2 at session 5 and is not back, so the rupture stays open there...
+    assert only(flags, RUPTURE).status == OPEN
+    repaired_then_drop = [
+        *steady(4),
+        session(4, **dict.fromkeys(RELATIONSHIP[:4], 2)),
+        session(5, 5, openness=2),
+    ]
+    flags = run(repaired_then_drop)
+    rupture, drop = only(flags, RUPTURE), only(flags, FACTOR_DROP)
+    # ...but when every fallen factor is back, the repairing session is checked too.
+    assert (rupture.status, rupture.resolved_session_id) == (REPAIRED, 6)
+    assert (drop.opened_session_id, drop.status) == (6, OPEN)
+
+
 def test_no_text_asks_the_index_to_come_back_to_a_level_it_is_already_at():
     flag = only(run([*steady(3), session(3, openness=2)]), FACTOR_DROP)
-    assert "index is back to about" not in labels.detail(flag, NAMES, current_index=90)
+    assert "index back to about" not in labels.detail(flag, NAMES, latest=session(4).ratings)
     rupture = only(run([*steady(3), session(3, **dict.fromkeys(RELATIONSHIP, 2))]), RUPTURE)
-    assert "back to about 70" in labels.detail(rupture, NAMES, current_index=25)
-    assert "back to about" not in labels.detail(rupture, NAMES, current_index=80)
+    low = session(3, **dict.fromkeys(RELATIONSHIP, 2)).ratings
+    assert "relationship index back to about 70" in labels.detail(rupture, NAMES, latest=low)
+    # A client whose index is above the baseline (one factor still down) is never asked to raise it.
+    above = session(4, 5, communication=2).ratings
+    text = labels.detail(rupture, NAMES, latest=above)
+    assert "index back to" not in text
+    assert "Communication back within a point of where it was" in text
+    assert "Repaired when" not in labels.detail(rupture, NAMES, latest=session(4).ratings)
 
 
 def test_rupture_details_keep_the_capitals_of_factor_names():
@@ -347,11 +392,19 @@ def test_a_rating_of_1_is_more_urgent_than_a_rating_of_2():
 
 def test_a_known_circumstance_leaves_the_queues_until_its_rating_changes():
     points = [session(i, socioeconomic=2) for i in range(3)]
-    flag = only(run(points), PERSISTENT)
-    marks = Marks(known={flag.identity: 2})
+    assert not only(run(points), PERSISTENT).quiet
+    marks = Marks(known={"socioeconomic": 2})  # by factor: the mark follows a low flag that becomes persistent
     assert only(run(points, marks), PERSISTENT).quiet
     changed = [*points, session(3, socioeconomic=1)]
     assert not only(run(changed, marks), PERSISTENT).quiet
+
+
+def test_a_known_circumstance_follows_a_low_factor_into_persistence_and_its_context_change():
+    marks = Marks(known={"socioeconomic": 2})
+    points = [*steady(2), session(2, socioeconomic=2)]
+    assert {f.kind: f.quiet for f in run(points, marks)} == {LOW_FACTOR: True, CONTEXT_CHANGE: True}
+    longer = [*points, session(3, socioeconomic=2), session(4, socioeconomic=2)]
+    assert {f.kind: f.quiet for f in run(longer, marks)} == {PERSISTENT: True, CONTEXT_CHANGE: True}
 
 
 # --- the client's voice -----------------------------------------------------------------
@@ -376,7 +429,9 @@ def test_a_client_concern_closes_when_a_newer_self_report_rates_it_higher():
 
 def test_a_client_rating_two_points_below_the_clinician_is_a_discrepancy():
     flag = only(run([session(0, communication=5, client={"communication": 3})]), DISCREPANCY)
-    assert labels.detail(flag, {"communication": "Communication"}) == "Communication: the client rated 3, you rated 5."
+    assert (
+        labels.detail(flag, {"communication": "Communication"}) == "Communication: the client rated 3, the clinician 5."
+    )
 
 
 def test_no_discrepancy_when_the_client_rates_higher_skips_or_only_one_lower():
@@ -398,6 +453,9 @@ def test_a_discrepancy_marked_discussed_closes_and_a_later_gap_opens_a_new_one()
     later = [*first, session(2, 5, client={"communication": 3})]
     flags = of_kind(run(later, marks), DISCREPANCY)
     assert [(f.status, f.opened_session_id) for f in flags] == [(CLOSED, 1), (OPEN, 3)]
+    # The new one can be discussed too.
+    second = {**marks.discussed, flags[1].identity: (later[-1].date, later[-1].id)}
+    assert [f.status for f in of_kind(run(later, Marks(discussed=second)), DISCREPANCY)] == [CLOSED, CLOSED]
 
 
 # --- stalled -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from clients.models import Client, PromptTrial
-from clients.recording import save_session
+from clients.recording import discharge, save_session
 from factors.models import Factor, Prompt
 from flags.models import Flag
 from tests.factories import ClientFactory, TherapySessionFactory
@@ -104,14 +104,17 @@ def test_a_stalled_client_is_flagged_and_offered_a_reach_out_prompt(owner_client
     TherapySessionFactory(client=their_client, date=days_ago(30), default_score=4)
     insight = client_page(owner_client, their_client).context["insight"]
     assert [f.kind for f in insight.flags] == ["stalled"]
-    assert insight.detail(insight.flags[0]) == "No session for 30 days (this client's weekly rhythm)."
+    assert insight.detail(insight.flags[0]) == "No session for 30 days; this client usually comes every 7 days."
     assert insight.focus[0].prompt.applies_to == "stalled"
 
 
 def test_a_discharged_client_is_never_stalled(owner_client, owner):
-    gone = ClientFactory(clinician=owner, status="discharged")
-    TherapySessionFactory(client=gone, date=days_ago(90))
-    assert client_page(owner_client, gone).context["insight"].flags == []
+    gone = ClientFactory(clinician=owner)
+    TherapySessionFactory(client=gone, date=days_ago(90), ratings={"openness": 1})
+    discharge(gone)
+    insight = client_page(owner_client, gone).context["insight"]
+    assert insight.flags == []
+    assert [(f.kind, f.closed_reason) for f in insight.history] == [("low_factor", "discharged")]
 
 
 def test_the_chart_data_is_in_the_page_with_rupture_and_repair_markers(owner_client, their_client):
@@ -249,7 +252,7 @@ def test_the_caseload_shows_flag_badges_and_sorts_the_most_urgent_first(owner_cl
     response = owner_client.get(reverse("caseload"), {"sort": "-flags"})
     assert [c.label for c in response.context["page"].object_list] == ["C-weak", "B-stalled", "A-calm"]
     html = response.content.decode()
-    assert "Low: Stigma" in html
+    assert "Low factor: Stigma" in html
     assert "Stalled" in html
 
 

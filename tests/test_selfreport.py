@@ -139,7 +139,7 @@ def test_a_lower_client_rating_raises_a_discrepancy_flag_with_prompts(phone, own
     assert flag.factor_keys == ["communication"]
     page = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     insight = page.context["insight"]
-    assert insight.detail(flag) == "Communication: the client rated 2, you rated 4."
+    assert insight.detail(flag) == "Communication: the client rated 2, the clinician 4."
     # An answer of 2 is a client concern in its own right, ranked first; the gap is a discrepancy.
     assert [f.kind for f in insight.flags[:2]] == ["client_concern", "discrepancy"]
     assert {item.prompt.applies_to for item in insight.focus} & {"client_concern", "discrepancy"}

@@ -213,9 +213,9 @@ def test_the_dashboard_query_count_stays_flat(
     build_team(supervisor, clinicians, clients_each)
     # 1 session, 2 user, 3 clinicians, 4 team clients with summaries, 5 weekly means, 6 queue count,
     # 7 queue page (with each client's most urgent unreviewed flag), 8 its open flags (who reviewed them
-    # is stored on each), 9 factor names, 10 factor map ratings, 11 factors, 12 the audit row naming the
-    # clients shown, 13 the clinician filter's choices
-    with django_assert_num_queries(13):
+    # is stored on each), 9 the reviews of stalled spells, 10 factor names, 11 factor map ratings,
+    # 12 factors, 13 the audit row naming the clients shown, 14 the clinician filter's choices
+    with django_assert_num_queries(14):
         response = sup_client.get(DASHBOARD)
     assert len(response.context["overview"]) == clinicians
 
@@ -226,9 +226,10 @@ def test_the_home_query_count_stays_flat(client, alice, clients_each, django_ass
         c = ClientFactory(clinician=alice, label=f"H{j}")
         TherapySessionFactory(client=c, date=days_ago(j % 40 + 1), ratings={"stigma": 1 + j % 5})
     client.force_login(alice)
-    # 1 session, 2 user, 3 queue count, 4 queue page, 5 its open flags (with their reviews),
-    # 6 recent sessions, 7 new review notes, 8 the audit row naming the clients shown, 9 factor names
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 queue count, 4 queue page, 5 its open flags (with their reviews), 6 the reviews
+    # of stalled spells, 7 recent sessions, 8 new review notes, 9 the audit row naming the clients shown,
+    # 10 factor names
+    with django_assert_num_queries(10):
         client.get(reverse("home"))
 
 

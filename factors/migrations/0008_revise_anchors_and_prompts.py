@@ -24,6 +24,7 @@ browser tests run `seed` again after flushing the tables.
 """
 
 import importlib
+from importlib import import_module
 
 from django.db import migrations
 
@@ -446,8 +447,11 @@ OLD_KINDS = ["low_factor", "persistent", "rupture", "stalled", "discrepancy"]
 
 def unseed(apps, schema_editor):
     """Back to what migration 0007 can reverse: the old kinds, every prompt with a
-    factor. The revised wordings stay (the old schema holds them)."""
+    factor, and the old anchors (the old columns hold 40 characters)."""
     alias = schema_editor.connection.alias if schema_editor else "default"
+    Factor = apps.get_model("factors", "Factor")
+    for key, _domain, _name, _description, labels in import_module("factors.migrations.0002_seed_factors").FACTORS:
+        Factor.objects.using(alias).filter(key=key).update(**{f"label_{i}": text for i, text in enumerate(labels, 1)})
     Prompt = apps.get_model("factors", "Prompt")
     Prompt.objects.using(alias).filter(applies_to="context_change", factor__domain="contextual").update(applies_to="rupture")
     new = Prompt.objects.using(alias).exclude(applies_to__in=OLD_KINDS) | Prompt.objects.using(alias).filter(factor__isnull=True)

@@ -29,7 +29,9 @@ def carry_over(apps, schema_editor):
         if kind == "stalled":
             key = f"stalled:{day.isoformat()}"
         else:
-            session = TherapySession.objects.using(alias).filter(client_id=note.client_id, date=day).order_by("pk").first()
+            session = (
+                TherapySession.objects.using(alias).filter(client_id=note.client_id, date=day).order_by("pk").first()
+            )
             if session is None:
                 continue
             key = f"{kind}:{session.pk}:{factor if kind in FACTOR_KINDS else ''}"

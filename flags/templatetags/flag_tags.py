@@ -5,19 +5,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from flags import labels, rules
+from flags.models import predecessors
 
 register = template.Library()
 
 STYLES = {
-    # kind: (short word, symbol, css) - one colour per kind, always with a word too.
-    rules.RUPTURE: ("Alliance rupture", "▼", "flag-rupture"),
-    rules.CLIENT_CONCERN: ("Client concern", "✱", "flag-concern"),
-    rules.FACTOR_DROP: ("Factor drop", "▽", "flag-factor-drop"),
-    rules.DISCREPANCY: ("Client rated lower", "◆", "flag-discrepancy"),
-    rules.PERSISTENT: ("Persistent", "■", "flag-persistent"),
-    rules.LOW_FACTOR: ("Low", "●", "flag-low"),
-    rules.STALLED: ("Stalled", "◷", "flag-stalled"),
-    rules.CONTEXT_CHANGE: ("Context change", "◇", "flag-context"),
+    # kind: (symbol, css); the word is the kind's label (factors.kinds), the same everywhere.
+    rules.RUPTURE: ("▼", "flag-rupture"),
+    rules.CLIENT_CONCERN: ("✱", "flag-concern"),
+    rules.FACTOR_DROP: ("▽", "flag-factor-drop"),
+    rules.DISCREPANCY: ("◆", "flag-discrepancy"),
+    rules.PERSISTENT: ("■", "flag-persistent"),
+    rules.LOW_FACTOR: ("●", "flag-low"),
+    rules.STALLED: ("◷", "flag-stalled"),
+    rules.CONTEXT_CHANGE: ("◇", "flag-context"),
 }
 PER_FACTOR = (rules.LOW_FACTOR, rules.PERSISTENT, rules.DISCREPANCY, rules.CLIENT_CONCERN, rules.CONTEXT_CHANGE)
 
@@ -25,7 +26,8 @@ PER_FACTOR = (rules.LOW_FACTOR, rules.PERSISTENT, rules.DISCREPANCY, rules.CLIEN
 @register.simple_tag
 def flag_badge(flag, names=None):
     """A flag as a badge: symbol, word and (for factor flags) the factor's name."""
-    word, symbol, css = STYLES[flag.kind]
+    symbol, css = STYLES[flag.kind]
+    word = labels.kind_label(flag.kind)
     if getattr(flag, "status", rules.OPEN) != rules.OPEN:
         word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
     factors = [(names or {}).get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
@@ -47,8 +49,8 @@ def flag_label(flag, names=None):
 
 
 @register.simple_tag
-def flag_detail(flag, names=None, current_index=None):
-    return labels.detail(flag, names or {}, current_index)
+def flag_detail(flag, names=None, latest=None):
+    return labels.detail(flag, names or {}, latest)
 
 
 @register.simple_tag
@@ -58,17 +60,23 @@ def flag_status(flag):
 
 @register.filter
 def days_open(flag, today=None):
-    """Whole days since the flag was raised."""
+    """Whole days since the flag was raised (for "stalled": since the client became stalled)."""
+    if flag.kind == rules.STALLED:
+        return (flag.facts or {}).get("open_days", 0)
     return ((today or timezone.localdate()) - flag.since).days
 
 
 @register.filter
 def marks_of(marks, flag):
-    """The FlagReview rows recorded on this flag's identity (from a {identity: [reviews]} mapping)."""
-    return marks.get(flag.identity, []) if marks else []
+    """The FlagReview rows recorded on this flag's identity, or on the flag it grew from
+    (from a {identity: [reviews]} mapping)."""
+    if not marks:
+        return []
+    return [m for key in [flag.identity, *predecessors(flag.identity)] for m in marks.get(key, [])]
 
 
 @register.filter
 def can_be_known(flag):
     """A low or persistently low contextual factor: it can be marked a known circumstance."""
-    return flag.kind in (rules.LOW_FACTOR, rules.PERSISTENT) and getattr(flag, "domains", "") == "contextual"
+    kinds = (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE)
+    return flag.kind in kinds and getattr(flag, "domains", "") == "contextual"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from clients.models import Client, TherapySession
-from clients.recording import refresh_flags, save_session
+from clients.recording import discharge, refresh_flags, save_session
 from factors.models import Factor
 from flags import rules
 from flags.models import FlagReview
@@ -147,7 +147,6 @@ class Command(BaseCommand):
                     label=label,
                     defaults={
                         "intake_date": dates[0] - timedelta(days=rng.randint(0, 10)),
-                        "status": "discharged" if index == 9 and clinician == "carmen" else "active",
                         "usual_setting": usual,
                         "fee_arrangement": fee,
                         "attachment_style": attachment,
@@ -180,6 +179,8 @@ class Command(BaseCommand):
                     session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
                     save_session(session, ratings)
                     created_sessions += 1
+                if index == 9 and clinician == "carmen":
+                    discharge(client)  # after the work, as in a clinic
         for client in Client.objects.filter(clinician__username__in=[u.username for u in USERS]):
             refresh_flags(client)  # no new rows when nothing changed; rebuilds flags after an upgrade
         self._review_note(users)
