@@ -7,6 +7,13 @@ from clients.recording import save_client, save_session
 from factors.models import Domain, Factor, Prompt
 from flags.models import thresholds
 
+# "A … session" with the right article and hyphen, for messages.
+SESSION_OF_SETTING = {
+    TherapySession.Setting.IN_PERSON: "An in-person session",
+    TherapySession.Setting.ONLINE: "An online session",
+    TherapySession.Setting.PHONE: "A phone session",
+}
+
 NOT_ASSESSED = ""
 
 
@@ -214,7 +221,7 @@ class SessionForm(forms.ModelForm):
                 if clash.exclude(pk=self.instance.pk).exists():
                     self.add_error(
                         "date",
-                        f"A {self.instance.Setting(setting).label.lower()} session on "
+                        f"{SESSION_OF_SETTING[setting]} on "
                         f"{date_format(date)} is already logged for {client.label}. Edit that one instead.",
                     )
         scores = [cleaned.get(self.score_name(f)) for f in self.factors]

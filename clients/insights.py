@@ -304,26 +304,27 @@ def _attach_base_rates(client, results):
             result.base = rules.base_rate(runs, result.before, excluded[key])
 
 
-def chart_data(insight: Insight) -> dict:
-    """The trend chart's data, rendered into the page with json_script."""
-    points = insight.points
-    index_of = {p.id: i for i, p in enumerate(points)}
-    markers = {"rupture": [], "repair": []}
-    for flag in insight.episodes:
-        if flag.kind != rules.RUPTURE:
-            continue
-        start = index_of.get(flag.session_ids[0]) if flag.session_ids else None
-        if start is not None:
-            markers["rupture"].append({"i": start, "status": flag.status, "detail": insight.detail(flag)})
-        if flag.resolved_session_id in index_of:
-            markers["repair"].append({"i": index_of[flag.resolved_session_id], "status": flag.status})
-    return {
-        "labels": [p.date.isoformat() for p in points],
-        "overall": [p.overall for p in points],
-        **{domain: [p.domains.get(domain) for p in points] for domain in scoring.DOMAINS},
-        "client_view": [scoring.index(p.client_ratings.values()) for p in points],
-        "markers": markers,
-    }
+def flags_after(insight: Insight, session_id: int, factors: list[Factor]) -> list[rules.Flag] | None:
+    """The flags that were open right after an earlier session, most urgent first:
+    the rules run on the series up to that session, with only the marks made by
+    then (None if the session is not in the series, e.g. voided). No query."""
+    ids = [p.id for p in insight.points]
+    if session_id not in ids:
+        return None
+    cut = insight.points[: ids.index(session_id) + 1]
+    date_of = {p.id: p.date for p in cut}
+    discussed, known = {}, {}
+    for key, reviews in insight.marks.items():
+        for review in reviews:
+            if review.as_of_session_id not in date_of:
+                continue  # marked after this session (or its session is voided)
+            if review.action == FlagReview.Action.DISCUSSED:
+                discussed[key] = (date_of[review.as_of_session_id], review.as_of_session_id)
+            elif review.action == FlagReview.Action.KNOWN and review.rating is not None:
+                known[key.split(":")[-1]] = review.rating  # by factor, as flags.models.marks_for
+    domain_of = {f.key: f.domain for f in factors}
+    found = rules.evaluate(cut, thresholds(), domain_of, rules.Marks(discussed=discussed, known=known))
+    return rules.by_urgency(found)
 
 
 def session_changes(points, session_id, factor_names):
@@ -365,11 +366,29 @@ class FactorMap:
 class Cell:
     mean: float
     count: int
-    weakest: bool = False  # among the column's weakest factors
+    weakest: bool = False  # among the column's weakest factors (see mark_weakest)
 
     @property
     def band(self):
-        return max(1, min(5, round(self.mean)))
+        """The colour class in half points, 10 (a mean of 1) to 50 (5): a mean of 3.1 is
+        neutral (30) while 4.2 is clearly blue (40), where whole points blurred them."""
+        return max(10, min(50, 5 * round(self.mean * 2)))
+
+
+# The factor map's tie rule, stated under every map: a column's weakest factors are
+# the WEAKEST_PER_COLUMN lowest means below WEAKEST_BELOW, and every factor tied with
+# the last of them (the same mean to one decimal, as shown) is outlined too.
+WEAKEST_BELOW = 4
+
+
+def mark_weakest(cells):
+    """Outline the weakest of one column's cells, ties included (the rule above)."""
+    ranked = sorted(c.mean for c in cells if c.mean < WEAKEST_BELOW)  # a column of strong factors: none
+    if not ranked:
+        return
+    cutoff = ranked[min(WEAKEST_PER_COLUMN, len(ranked)) - 1]
+    for cell in cells:
+        cell.weakest = cell.mean <= cutoff
 
 
 def factor_map(clients, columns, by):
@@ -390,10 +409,7 @@ def factor_map(clients, columns, by):
     for (factor_id, column), (total, n) in sums.items():
         cells[factor_id][column] = Cell(mean=round(total / n, 1), count=n)
     for column in {key for by_column in cells.values() for key in by_column}:
-        ranked = sorted((c for by_column in cells.values() if (c := by_column.get(column))), key=lambda c: c.mean)
-        for cell in ranked[:WEAKEST_PER_COLUMN]:
-            if cell.mean < 4:  # a column of strong factors has nothing to single out
-                cell.weakest = True
+        mark_weakest([c for by_column in cells.values() if (c := by_column.get(column))])
     factors = list(Factor.objects.in_form_order())
     rows = [
         (label, [(f, [cells[f.pk].get(col.pk) for col in columns]) for f in factors if f.domain == value])

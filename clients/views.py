@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance.redirects import redirect_to_next
 from audit import log
-from clients import exports, insights, recording
+from clients import chart, exports, insights, recording
 from clients.forms import ClientForm, PromptTrialForm, SessionForm, VoidSessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import ClientNotActiveError, StaleClientError, StaleSessionError, VoidedSessionError
@@ -194,7 +194,7 @@ def client_detail(request, pk):
             "voided_count": page.paginator.count - client.session_count,
             "grid": _rating_grid(chronological, factors),
             "insight": insight,
-            "chart": insights.chart_data(insight),
+            "chart": chart.chart_data(insight),
             "setting_names": dict(TherapySession.Setting.choices),
         },
     )
@@ -272,6 +272,7 @@ def session_detail(request, pk):
     factors = list(Factor.objects.in_form_order())
     ratings = session.ratings.select_related("factor").order_by("factor__order")
     insight = insights.for_client(session.client, factors)
+    latest = session.pk == insight.latest_session_id
     return render(
         request,
         "clients/session_detail.html",
@@ -289,6 +290,9 @@ def session_detail(request, pk):
             "can_edit": session.client.clinician_id == request.user.pk,
             "changes": insights.session_changes(insight.points, session.pk, insight.factor_names),
             "raised": [f for f in insight.flags if session.pk in getattr(f, "session_ids", ())],
+            # The latest session shows today's flags and focus; an earlier one, the flags as they stood after it.
+            "is_latest": latest,
+            "flags_then": None if latest else insights.flags_after(insight, session.pk, factors),
         },
     )
 
@@ -435,7 +439,8 @@ def client_summary(request, pk):
             "insight": insight,
             "sessions": recent,
             "grid": _rating_grid(recent, factors),
-            "chart": insights.chart_data(insight),
+            "chart": chart.chart_data(insight),
+            "setting_names": dict(TherapySession.Setting.choices),
             "printed_at": timezone.now(),
         },
     )

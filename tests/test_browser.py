@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from clients.models import Client, TherapySession
@@ -84,8 +85,7 @@ def test_a_clinician_adds_a_client_and_logs_a_session_with_the_keyboard_only(liv
     grid = page.locator("table.ratings-grid")
     expect(grid.get_by_role("row", name=re.compile("^Openness"))).to_contain_text("2")
     expect(grid.get_by_role("row", name=re.compile("^Stigma"))).to_contain_text("not assessed")
-    drawn = page.evaluate("() => Chart.getChart('trend-chart').data.datasets.map(d => d.label)")
-    assert drawn[0] == "Overall index"
+    expect(page.locator("#chart-single")).to_contain_text("One session so far")  # not a lone dot in a corner
     assert violations == []
 
 
@@ -201,11 +201,56 @@ def test_a_clinician_voids_a_mistaken_session_and_sees_it_struck_through(live_se
     assert TherapySession.objects.get(pk=session.pk).is_voided
 
 
+CHART_CONFIG = """() => {
+  const chart = Chart.getChart('trend-chart');
+  return {
+    x: chart.options.scales.x.type,
+    tension: chart.data.datasets.filter(d => d.type === 'line').map(d => d.tension),
+    labels: chart.data.datasets.map(d => d.label),
+    overall: chart.data.datasets[0].data.map(p => p.x),
+    ticks: chart.scales.x.ticks.map(t => t.label),
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "phone"), [(1366, 768, False), (390, 844, True)], ids=["laptop", "phone"]
+)
+def test_the_chart_is_on_the_first_screen_after_a_rupture(live_server, browser, width, height, phone):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client.objects.get(clinician__username="amara", label="F.T.")
+    assert client.flags.filter(kind="rupture", status="open").exists()
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    violations = csp_violations(page)
+    log_in(page, live_server.url, "amara")
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.wait_for_function("() => Chart.getChart('trend-chart') !== undefined")
+    box = page.locator("#trend-chart").bounding_box()
+    assert 0 < box["y"] < height  # its top edge without scrolling
+    expect(page.locator("#status")).to_contain_text("Alliance rupture")
+    if phone:
+        assert box["y"] + box["height"] <= height  # on a phone, the whole chart on the first screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        save_screenshot(page, "13-client-page-phone")
+    drawn = page.evaluate(CHART_CONFIG)
+    dates = [s.date for s in client.sessions.counted().order_by("date")]
+    assert drawn["x"] == "linear"
+    assert drawn["overall"] == [(d - dates[0]).days for d in dates]  # time, not session number
+    assert set(drawn["tension"]) == {0}  # straight segments
+    assert {"Usual range (mean ± 1 SD)", "Client's own ratings", "Rupture"} <= set(drawn["labels"])
+    assert drawn["ticks"][-1] == date_format(dates[-1])  # the same dates as the tables
+    assert violations == []
+    context.close()
+
+
 PAGES = [
     ("login", None, "/accounts/login/"),
     ("caseload", "amara", "/clients/"),
     ("session form", "amara", "/sessions/new/?client={client}"),
     ("client page", "amara", "/clients/{client}/"),
+    ("an earlier session", "amara", "/sessions/{session}/"),
+    ("print summary", "amara", "/clients/{client}/summary/"),
     ("void a session", "amara", "/sessions/{session}/void/"),
     ("your settings", "amara", "/accounts/profile/"),
     ("team dashboard", "morgan", "/team/"),

@@ -126,10 +126,11 @@ def test_the_chart_data_is_in_the_page_with_rupture_and_repair_markers(owner_cli
     assert data["labels"] == [days_ago(n).isoformat() for n in (35, 28, 21, 14, 7)]
     assert data["overall"] == [75.0, 75.0, 75.0, 25.0, 75.0]
     assert data["therapist"] == data["overall"]
-    assert data["markers"]["rupture"][0]["i"] == 3
-    assert data["markers"]["repair"] == [{"i": 4, "status": "repaired"}]
+    assert data["days"] == [0, 7, 14, 21, 28]
+    assert (data["markers"]["rupture"][0]["x"], data["markers"]["rupture"][0]["y"]) == (21, 25.0)
+    assert data["markers"]["repair"] == [{"x": 28, "y": 75.0, "status": "repaired"}]
     assert "vendor/chart.js-4.6.1/chart.umd.js" in html
-    assert "Change over the last 3 sessions" in html
+    assert "over the last 3 sessions" in html
 
 
 def test_the_index_by_setting_shows_when_both_settings_have_two_sessions(owner_client, their_client):

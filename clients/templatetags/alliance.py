@@ -8,34 +8,55 @@ from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 80, 22, 2
+# Every sparkline shares one scale: 0 at the bottom rule, 100 at the top one, 50 dashed,
+# so two rows can be compared at a glance; the latest value is written at its end.
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD, SPARK_PLOT = 104, 28, 3, 76
 
 
 @register.simple_tag
 def sparkline(sessions, label=""):
-    """An inline SVG line of the sessions' overall index (0-100); empty if under two points."""
-    values = [s.overall_score for s in sessions if s.overall_score is not None]
-    if len(values) < 2:
+    """An inline SVG line of the sessions' overall index on the shared 0-100 scale,
+    with the latest value labelled; sessions with dates sit at their dates (proportional
+    gaps), others evenly. Empty under two points."""
+    rated = [s for s in sessions if s.overall_score is not None]
+    if len(rated) < 2:
         return ""
-    step = (SPARK_WIDTH - 2 * SPARK_PAD) / (len(values) - 1)
+    values = [s.overall_score for s in rated]
+    dates = [getattr(s, "date", None) for s in rated]
+    if all(dates) and dates[-1] > dates[0]:
+        span = (dates[-1] - dates[0]).days
+        xs = [(d - dates[0]).days / span for d in dates]
+    else:
+        xs = [i / (len(values) - 1) for i in range(len(values))]
     usable = SPARK_HEIGHT - 2 * SPARK_PAD
-    points = [(SPARK_PAD + i * step, SPARK_PAD + usable * (1 - v / 100)) for i, v in enumerate(values)]
+
+    def y(value):
+        return SPARK_PAD + usable * (1 - value / 100)
+
+    points = [(SPARK_PAD + x * (SPARK_PLOT - 2 * SPARK_PAD), y(v)) for x, v in zip(xs, values, strict=True)]
     last_x, last_y = points[-1]
+    latest = score(values[-1])
     return format_html(
-        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
-        '<line x1="0" x2="{}" y1="{}" y2="{}" class="sparkline-mid"/>'
-        '<polyline points="{}"/><circle cx="{}" cy="{}" r="2"/></svg>',
-        SPARK_WIDTH,
-        SPARK_HEIGHT,
-        SPARK_WIDTH,
-        SPARK_HEIGHT,
-        label or f"Trend of the last {len(values)} sessions",
-        SPARK_WIDTH,
-        SPARK_HEIGHT / 2,
-        SPARK_HEIGHT / 2,
-        format_html_join(" ", "{},{}", ((f"{x:.1f}", f"{y:.1f}") for x, y in points)),
-        f"{last_x:.1f}",
-        f"{last_y:.1f}",
+        '<svg class="sparkline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{label}">'
+        '<line x1="0" x2="{plot}" y1="{top}" y2="{top}" class="sparkline-rule"/>'
+        '<line x1="0" x2="{plot}" y1="{mid}" y2="{mid}" class="sparkline-mid"/>'
+        '<line x1="0" x2="{plot}" y1="{bottom}" y2="{bottom}" class="sparkline-rule"/>'
+        '<polyline points="{points}"/><circle cx="{cx}" cy="{cy}" r="2"/>'
+        '<text x="{tx}" y="{ty}" class="sparkline-value">{latest}</text></svg>',
+        w=SPARK_WIDTH,
+        h=SPARK_HEIGHT,
+        label=f"{label or f'Overall index of the last {len(values)} sessions'}, on a 0 to 100 scale: "
+        f"from {score(values[0])} to {latest}",
+        plot=SPARK_PLOT,
+        top=f"{y(100):.1f}",
+        mid=f"{y(50):.1f}",
+        bottom=f"{y(0):.1f}",
+        points=format_html_join(" ", "{},{}", ((f"{px:.1f}", f"{py:.1f}") for px, py in points)),
+        cx=f"{last_x:.1f}",
+        cy=f"{last_y:.1f}",
+        tx=SPARK_PLOT + 4,
+        ty=f"{min(max(last_y + 4, 11), SPARK_HEIGHT - 1):.1f}",
+        latest=latest,
     )
 
 
@@ -82,3 +103,9 @@ def add_class(bound_field, css):
 def duration_minutes(value):
     """A timedelta as whole minutes."""
     return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else value
+
+
+@register.simple_tag
+def map_legend():
+    """The factor map's colour classes with the mean each stands for: [(band, "1"), (15, "1.5"), ...]."""
+    return [(band, f"{band / 10:g}") for band in range(10, 55, 5)]

@@ -2,7 +2,7 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from flags import labels, rules
 from flags.models import predecessors
@@ -80,3 +80,16 @@ def can_be_known(flag):
     """A low or persistently low contextual factor: it can be marked a known circumstance."""
     kinds = (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE)
     return flag.kind in kinds and getattr(flag, "domains", "") == "contextual"
+
+
+@register.simple_tag
+def flag_tally(flags):
+    """Open flags counted by kind, most urgent kind first, as badges: “▼ 1 Alliance rupture”."""
+    counts = {}
+    for flag in rules.by_urgency(flags):
+        counts[flag.kind] = counts.get(flag.kind, 0) + 1
+    return format_html_join(
+        " ",
+        '<span class="badge flag {}"><span aria-hidden="true">{} </span>{} {}</span>',
+        ((STYLES[kind][1], STYLES[kind][0], n, labels.kind_label(kind)) for kind, n in counts.items()),
+    )

@@ -1,17 +1,36 @@
-// Trend chart on the client page: overall index bold, domain scores thin,
-// rupture (triangle) and repair (circle) markers. Data from json_script.
+// Trend chart (client page and print summary), data from json_script (clients/chart.py).
+// Honest about time: x is the day number since the first session (a linear axis, so
+// gaps are proportional), labelled with the server's dates so the chart reads like the
+// tables. Straight segments; the client's usual range as a band; rupture (triangle) and
+// repair (circle) markers; the client's own ratings as a series of their own.
 (function () {
   const source = document.getElementById("chart-data");
   const canvas = document.getElementById("trend-chart");
   if (!source || !canvas || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
-  const dates = data.labels.map((iso) => new Date(iso + "T00:00:00"));
-  const fmt = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { day: "numeric", month: "short" });
-  const labels = dates.map((d) => fmt.format(d));
+  const days = data.days;
+  const dateOf = new Map(days.map((day, i) => [day, data.dates[i]]));
+  const xy = (values) => values.map((y, i) => ({ x: days[i], y }));
+  const last = days[days.length - 1];
+  const pad = Math.max(1, Math.round(last * 0.02));
+
+  const line = (label, values, colour, width, extra) => ({
+    type: "line",
+    label,
+    data: xy(values),
+    borderColor: colour,
+    backgroundColor: colour,
+    borderWidth: width,
+    pointRadius: width > 2 ? 3 : 0,
+    spanGaps: true,
+    tension: 0, // straight segments: no smoothing between sessions
+    order: 1,
+    ...extra,
+  });
   const marker = (list, colour, style) => ({
     type: "scatter",
     label: style === "triangle" ? "Rupture" : "Repair",
-    data: list.map((m) => ({ x: labels[m.i], y: data.overall[m.i] })),
+    data: list.map((m) => ({ x: m.x, y: m.y })),
     pointStyle: style,
     rotation: style === "triangle" ? 180 : 0,
     pointRadius: 8,
@@ -22,44 +41,70 @@
     showLine: false,
     order: 0, // drawn on top of the lines
   });
-  const line = (label, values, colour, width) => ({
-    type: "line",
-    label,
-    data: values,
-    borderColor: colour,
-    backgroundColor: colour,
-    borderWidth: width,
-    pointRadius: width > 2 ? 3 : 0,
-    spanGaps: true,
-    tension: 0.2,
-    order: 1,
-  });
+  const datasets = [
+    line("Overall index", data.overall, "#1f5f8b", 3.5),
+    line("Therapist", data.therapist, "#7fa7c9", 1.25),
+    line("Client", data.client, "#c98f3f", 1.25),
+    line("Context", data.contextual, "#8a8a8a", 1.25),
+    line("Client's own ratings", data.client_view, "#6f42c1", 2,
+      { borderDash: [6, 4], pointRadius: 4, pointStyle: "rectRot" }),
+    marker(data.markers.rupture, "#b3261e", "triangle"),
+    marker(data.markers.repair, "#1e7b4f", "circle"),
+  ];
+  const band = data.baseline;
+  if (band) {
+    const edge = (label, y, extra) => ({
+      type: "line",
+      label,
+      data: [{ x: band.from, y }, { x: last, y }],
+      borderColor: "rgba(31, 95, 139, 0.25)",
+      borderWidth: 1,
+      pointRadius: 0,
+      tension: 0,
+      order: 2, // under the lines
+      ...extra,
+    });
+    datasets.push(
+      edge("Usual range low", band.low, { fill: false, band: "edge" }),
+      edge("Usual range (mean ± 1 SD)", band.high, { fill: "-1", backgroundColor: "rgba(31, 95, 139, 0.12)" }),
+    );
+  }
+
   new Chart(canvas, {
-    data: {
-      labels,
-      datasets: [
-        line("Overall index", data.overall, "#1f5f8b", 3.5),
-        line("Therapist", data.therapist, "#7fa7c9", 1.25),
-        line("Client", data.client, "#c98f3f", 1.25),
-        line("Context", data.contextual, "#8a8a8a", 1.25),
-        { ...line("Client's view", data.client_view, "#6f42c1", 0), showLine: false, pointRadius: 5,
-          pointStyle: "rectRot" },
-        marker(data.markers.rupture, "#b3261e", "triangle"),
-        marker(data.markers.repair, "#1e7b4f", "circle"),
-      ],
-    },
+    data: { datasets },
     options: {
       maintainAspectRatio: false,
       animation: false,
-      interaction: { mode: "nearest", intersect: false },
-      scales: { y: { min: 0, max: 100, ticks: { stepSize: 25 } } },
+      interaction: { mode: "nearest", intersect: false, axis: "x" },
+      scales: {
+        x: {
+          type: "linear",
+          min: -pad,
+          max: last + pad,
+          afterBuildTicks: (axis) => {
+            axis.ticks = data.ticks.map((i) => ({ value: days[i] }));
+          },
+          ticks: { autoSkip: true, maxRotation: 0, callback: (value) => dateOf.get(value) || "" },
+        },
+        y: { min: 0, max: 100, ticks: { stepSize: 25 } },
+      },
       plugins: {
         legend: {
           labels: {
             boxWidth: 12,
             sort: (a, b) => a.datasetIndex - b.datasetIndex,
-            filter: (item, chart) => chart.datasets[item.datasetIndex].data.some((v) => v !== null),
+            filter: (item, chart) => {
+              const set = chart.datasets[item.datasetIndex];
+              return set.band !== "edge" && set.data.some((p) => p.y !== null);
+            },
           },
+        },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? dateOf.get(items[0].parsed.x) || "" : ""),
+            label: (item) => `${item.dataset.label}: ${Math.round(item.parsed.y)}`,
+          },
+          filter: (item) => item.dataset.band !== "edge" && !item.dataset.label.startsWith("Usual range"),
         },
       },
     },
