@@ -101,6 +101,12 @@ class ClientForm(forms.ModelForm):
         return client
 
 
+def _a_session(setting):
+    """ "An online session", "An in-person session", "A phone session"."""
+    kind = TherapySession.Setting(setting).label.lower().replace(" ", "-")
+    return f"{'An' if kind[0] in 'aeiou' else 'A'} {kind} session"
+
+
 class RatingField(forms.TypedChoiceField):
     """A factor's 1-5 rating, where the empty choice means "not assessed"."""
 
@@ -210,8 +216,8 @@ class SessionForm(forms.ModelForm):
                 if clash.exclude(pk=self.instance.pk).exists():
                     self.add_error(
                         "date",
-                        f"A {self.instance.Setting(setting).label.lower()} session on "
-                        f"{date_format(date)} is already logged for {client.label}. Edit that one instead.",
+                        f"{_a_session(setting)} on {date_format(date)} is already logged for {client.label}. "
+                        "Edit that one instead.",
                     )
         scores = [cleaned.get(self.score_name(f)) for f in self.factors]
         if not any(self.has_error(self.score_name(f)) for f in self.factors) and all(s is None for s in scores):

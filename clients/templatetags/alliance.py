@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.models import TherapySession
+
 register = template.Library()
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 80, 22, 2
@@ -82,3 +84,9 @@ def add_class(bound_field, css):
 def duration_minutes(value):
     """A timedelta as whole minutes."""
     return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else value
+
+
+@register.filter
+def setting_label(code):
+    """A session setting's label ("In person") for its stored code ("in_person")."""
+    return TherapySession.Setting(code).label if code in TherapySession.Setting.values else code
