@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := DEBUG=true
+PORT ?= 8000
 
 .PHONY: demo test bench install lint format clean
 
@@ -17,8 +18,8 @@ install: $(STAMP)
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # SQLite unless DATABASE_URL is set. Browser tests need /usr/bin/chromium.
 test: install
@@ -26,7 +27,7 @@ test: install
 	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Needs PostgreSQL (started if down) and root for the role and databases; ~4 minutes.
+# Needs PostgreSQL (started if down) and root for the role and databases; about 2 minutes.
 bench: install
 	bash .ci/postgres.sh alliance_bench alliance_bench_small
 	$(BIN)/python -m bench.run

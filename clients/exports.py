@@ -16,16 +16,27 @@ SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 
 def client_csv(client, factors):
     """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed);
-    a voided session keeps its row, marked "yes" in the last column, `voided` (it counts in no score or flag)."""
+    a voided session keeps its row, marked "yes" in the last column, "Voided" (it counts in no score or flag).
+    For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
+    them in its own format)."""
     sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
-    header = ["date", "setting", "overall", "therapist", "client", "context", *[f.key for f in factors], "voided"]
+    header = [
+        "Date",
+        "Setting",
+        "Overall index",
+        "Therapist index",
+        "Client index",
+        "Context index",
+        *[f.name for f in factors],
+        "Voided",
+    ]
     rows = []
     for s in sessions:
         ratings = {r.factor_id: r.score for r in s.ratings.all()}
         rows.append(
             [
                 s.date.isoformat(),
-                s.setting,
+                s.get_setting_display(),
                 s.overall_score,
                 s.therapist_score,
                 s.client_score,
@@ -39,11 +50,11 @@ def client_csv(client, factors):
 
 def caseload_csv(clients, names):
     """One row per client: the stored summary and the open flags."""
-    header = ["client", "status", "intake", "sessions", "last_session", "latest_index", "open_flags"]
+    header = ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
     rows = [
         [
             c.label,
-            c.status,
+            c.get_status_display(),
             c.intake_date.isoformat(),
             c.session_count,
             c.last_session_on.isoformat() if c.last_session_on else "",

@@ -7,13 +7,6 @@ from clients.recording import save_client, save_session
 from factors.models import Domain, Factor, Prompt
 from flags.models import thresholds
 
-# "A … session" with the right article and hyphen, for messages.
-SESSION_OF_SETTING = {
-    TherapySession.Setting.IN_PERSON: "An in-person session",
-    TherapySession.Setting.ONLINE: "An online session",
-    TherapySession.Setting.PHONE: "A phone session",
-}
-
 NOT_ASSESSED = ""
 
 
@@ -110,6 +103,12 @@ class ClientForm(forms.ModelForm):
         else:
             client.save()
         return client
+
+
+def _a_session(setting):
+    """ "An online session", "An in-person session", "A phone session"."""
+    kind = TherapySession.Setting(setting).label.lower().replace(" ", "-")
+    return f"{'An' if kind[0] in 'aeiou' else 'A'} {kind} session"
 
 
 class RatingField(forms.TypedChoiceField):
@@ -221,8 +220,8 @@ class SessionForm(forms.ModelForm):
                 if clash.exclude(pk=self.instance.pk).exists():
                     self.add_error(
                         "date",
-                        f"{SESSION_OF_SETTING[setting]} on "
-                        f"{date_format(date)} is already logged for {client.label}. Edit that one instead.",
+                        f"{_a_session(setting)} on {date_format(date)} is already logged for {client.label}. "
+                        "Edit that one instead.",
                     )
         scores = [cleaned.get(self.score_name(f)) for f in self.factors]
         if not any(self.has_error(self.score_name(f)) for f in self.factors) and all(s is None for s in scores):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models.functions import Coalesce, Greatest, Lower, Replace, RowNumber
 from django.utils import timezone
 
 from factors import scoring
@@ -20,6 +20,8 @@ from flags import rules
 from flags.models import Flag, thresholds
 
 SPARKLINE_SESSIONS = 8
+# What the caseload search ignores in labels and in what is typed ("FT" finds "F.T." and "f-t").
+SEARCH_IGNORED = " .,-_'\u2019\"/()#&:;!?*+"  # \u2019: the typographic apostrophe
 VOID_REASON_LENGTH = 500
 SUMMARY_FIELDS = [
     "session_count",
@@ -64,6 +66,17 @@ class ClientQuerySet(models.QuerySet):
 
     def discharged(self):
         return self.filter(status=Client.Status.DISCHARGED)
+
+    def search(self, text):
+        """Clients whose label contains `text`, ignoring case and punctuation (SEARCH_IGNORED),
+        in SQL on every backend."""
+        wanted = "".join(ch for ch in text.lower() if ch not in SEARCH_IGNORED)
+        if not wanted:
+            return self
+        bare = Lower("label")
+        for ch in SEARCH_IGNORED:
+            bare = Replace(bare, Value(ch), Value(""))
+        return self.alias(bare_label=bare).filter(bare_label__contains=wanted)
 
     def with_summary(self, today=None):
         """Annotate `attention`: the urgency of the client's most urgent open flag,

@@ -83,7 +83,7 @@ def caseload(request):
     elif status == "discharged":
         clients = clients.discharged()
     if query:
-        clients = clients.filter(label__icontains=query)
+        clients = clients.search(query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = insights.attach_flags(page.object_list)
     log.record_list("clients.caseload", [c.pk for c in rows])

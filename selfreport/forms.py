@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.utils.formats import date_format
 
 from selfreport.models import CLIENT_SCALE, COMMENT_MAX_LENGTH
 
@@ -9,15 +12,23 @@ def field_name(question):
     return f"q_{question.key}"
 
 
+def dated(text, day):
+    """A question as asked about the session of `day` (a past one) instead of today's."""
+    when = date_format(day)
+    text = re.sub(r"\btoday's session\b", f"the session of {when}", text)
+    text = re.sub(r"\btoday\b", f"on {when}", text)
+    return re.sub(r"\bToday\b", f"On {when}", text)
+
+
 class SelfReportForm(forms.Form):
     """The client's questions (one 1-5 choice each, all optional) and a free-text box."""
 
-    def __init__(self, *args, questions, **kwargs):
+    def __init__(self, *args, questions, past_date=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         for q in self.questions:
             self.fields[field_name(q)] = forms.TypedChoiceField(
-                label=q.text,
+                label=dated(q.text, past_date) if past_date else q.text,
                 choices=CLIENT_SCALE,
                 coerce=int,
                 empty_value=None,

@@ -5,8 +5,6 @@ label the clinician chose (initials or a first name), and answer the same
 friendly page for an unknown, used or expired link.
 """
 
-import base64
-
 import segno
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
@@ -30,11 +28,19 @@ def _get_session_for_clinician(user, pk):
 
 @require_POST
 def create_link(request, pk):
-    """Make a one-time link for a session and show it once, with a QR code."""
+    """Make a one-time link for a session and show it once, with a QR code. If the client
+    has already answered for that session, ask first: the new answers will count instead
+    (the earlier ones are kept and stay visible on the client page)."""
     session = _get_session_for_clinician(request.user, pk)
+    answered = SelfReportLink.objects.answer_shown_for(session.pk)
+    if answered and request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "selfreport/confirm_link.html",
+            {"session": session, "client": session.client, "answered": answered},
+        )
     link, token = SelfReportLink.create_for(session, request.user)
     url = request.build_absolute_uri(reverse("self_report", args=[token]))
-    svg = segno.make(url, error="m").svg_inline(scale=5, dark="#1f2d3d")
     return render(
         request,
         "selfreport/link_created.html",
@@ -43,7 +49,9 @@ def create_link(request, pk):
             "client": session.client,
             "link": link,
             "url": url,
-            "qr": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            # A data URI with the SVG namespace (segno's inline SVG has none, and an <img> then draws nothing).
+            "qr": segno.make(url, error="m").svg_data_uri(scale=5, dark="#1f2d3d", border=4),
+            "is_today": session.date == timezone.localdate(),
         },
     )
 
@@ -54,7 +62,9 @@ def respond(request, token):
     link = SelfReportLink.objects.by_token(token) if len(token) < 100 else None
     if _state(link) != SelfReportLink.State.OPEN:
         return render(request, "selfreport/closed.html", {"state": _state(link)})
-    form = SelfReportForm(request.POST or None, questions=Question.objects.active())
+    # A link made for an earlier session names its date instead of "today".
+    past_date = link.session.date if link.session.date != timezone.localdate() else None
+    form = SelfReportForm(request.POST or None, questions=Question.objects.active(), past_date=past_date)
     if request.method == "POST" and form.is_valid():
         if not _save(link, form):
             link = SelfReportLink.objects.select_related("session__client").get(pk=link.pk)  # what beat us to it
@@ -68,6 +78,7 @@ def respond(request, token):
             "form": form,
             "greeting": link.session.client.label,
             "count": len(form.questions),
+            "past_date": past_date,
         },
     )
 

@@ -64,6 +64,21 @@ def test_a_search_with_no_match_says_so(owner_client, owner):
     assert "matches “&lt;b&gt;zz&lt;/b&gt;”" in html  # typed text shown escaped
 
 
+@pytest.mark.parametrize("typed", ["FT", "ft", "f.t", "F-T", " f t. "])
+def test_search_ignores_case_and_punctuation(owner_client, owner, typed):
+    for label in ["F.T.", "F.A.T.", "Client 14"]:
+        ClientFactory(clinician=owner, label=label)
+    assert rows(owner_client.get(URL, {"q": typed})) == ["F.T."]
+
+
+def test_search_of_punctuation_only_or_sql_wildcards_is_harmless(owner_client, owner):
+    for label in ["F.T.", "Client 14"]:
+        ClientFactory(clinician=owner, label=label)
+    assert rows(owner_client.get(URL, {"q": "..."})) == ["Client 14", "F.T."]  # nothing to search for: all
+    assert rows(owner_client.get(URL, {"q": "%"})) == []
+    assert rows(owner_client.get(URL, {"q": "client14"})) == ["Client 14"]
+
+
 def test_search_filters_by_label(owner_client, owner):
     for label in ["Anna K.", "Ben T.", "Hanna L."]:
         ClientFactory(clinician=owner, label=label)

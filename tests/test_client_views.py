@@ -161,8 +161,9 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     # 8-10 the whole series (ratings, the client's self-reports, sessions) for chart and rules, 11 stored
     # flags, 12 the marks on them, 13 tried prompts, 14 prompts for the open flags, 15-16 the base rate
     # for the tried prompt (the clinician's trials and their ratings of its factor), 17 review notes,
-    # 18 self-report links, 19 the names of the client's questions, 20 the audit row for viewing the record
-    with django_assert_num_queries(20):
+    # 18 self-report links, 19 the names of the client's questions, 20 the earlier (superseded) answer
+    # sets, 21 the audit row for viewing the record
+    with django_assert_num_queries(21):
         response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     assert len(response.context["insight"].flags) == 12  # every factor persistently weak
     assert len(response.context["chart"]["labels"]) == count

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from accounts.models import Team, User
 from audit.models import AuditEvent
 from clients.models import TherapySession
+from selfreport.forms import dated
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
@@ -57,11 +58,11 @@ def all_answers(score="4", comment="", **overrides):
 
 
 @pytest.mark.django_db
-def test_the_phone_page_asks_every_question_in_order_and_welcomes_criticism(phone, respond_url):
+def test_the_phone_page_asks_every_question_in_order_and_welcomes_criticism(phone, respond_url, session):
     html = phone.get(respond_url).content.decode()
     questions = list(Question.objects.active())
     assert [q.key for q in questions] == QUESTION_KEYS
-    positions = [html.index(escape(q.text)) for q in questions]
+    positions = [html.index(escape(dated(q.text, session.date))) for q in questions]  # yesterday's, by its date
     assert positions == sorted(positions)
     assert f"Question {len(questions)} of {len(questions)}" in html
     assert html.count('type="radio"') == 5 * len(questions)

@@ -33,7 +33,8 @@ def session(their_client):
 
 
 def make_link(owner_client, session):
-    response = owner_client.post(reverse("self_report_create", args=[session.pk]))
+    # confirm: a deliberate further link where the client has already answered
+    response = owner_client.post(reverse("self_report_create", args=[session.pk]), {"confirm": "yes"})
     return reverse("self_report", args=[re.search(r"/r/([^/]+)/$", response.context["url"]).group(1)])
 
 

@@ -32,12 +32,13 @@ def test_a_clients_csv_has_one_row_per_session_with_scores_and_ratings(owner_cli
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     header, first, second = rows(response)
-    assert header[:6] == ["date", "setting", "overall", "therapist", "client", "context"]
+    assert header[:6] == ["Date", "Setting", "Overall index", "Therapist index", "Client index", "Context index"]
     assert len(header) == 6 + 12 + 1
-    assert header[-1] == "voided"
+    assert header[-1] == "Voided"
     assert first[0] == (today - timedelta(days=14)).isoformat()
+    assert first[1] in {"In person", "Online", "Phone"}  # the label a person reads, never the code
     assert first[2] == "25.0"
-    assert second[header.index("stigma")] == ""  # not assessed stays blank, never zero
+    assert second[header.index("Stigma")] == ""  # not assessed stays blank, never zero
     assert AuditEvent.objects.filter(action="export", client_id=their_client.pk).exists()
 
 
@@ -46,11 +47,12 @@ def test_the_caseload_csv_lists_summaries_and_open_flags_and_neutralises_formula
     TherapySessionFactory(client=risky, ratings={"openness": 1})
     ClientFactory(clinician=owner, label="Calm")
     header, *body = rows(owner_client.get(reverse("caseload_export_csv")))
-    assert header == ["client", "status", "intake", "sessions", "last_session", "latest_index", "open_flags"]
+    assert header == ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
     by_label = {r[0]: r for r in body}
     assert "'=HYPERLINK(x)" in by_label
     assert "Low factor: Openness, since" in by_label["'=HYPERLINK(x)"][6]
     assert by_label["Calm"][3] == "0"
+    assert by_label["Calm"][1] == "Active"  # the label, not the code
 
 
 def test_a_supervisor_exports_a_team_members_caseload_but_not_another_teams(client, owner):

@@ -8,6 +8,7 @@ import time_machine
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from audit.models import AuditEvent
 from selfreport.models import Question, SelfReportLink, SelfReportRating, hash_token
@@ -57,7 +58,7 @@ def answers(comment="", **overrides):
 def test_a_clinician_makes_a_link_shown_once_with_a_qr_code_and_only_its_hash_is_kept(owner_client, session):
     response, token = make_link(owner_client, session)
     html = response.content.decode()
-    assert 'src="data:image/svg+xml;base64,' in html
+    assert 'src="data:image/svg+xml;charset=utf-8,%3Csvg%20xmlns%3D%27http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%27' in html
     assert token in html
     assert len(token) >= 43  # 32 random bytes
     link = SelfReportLink.objects.get()
@@ -72,7 +73,7 @@ def test_the_client_page_reveals_only_a_greeting(phone, owner_client, session):
     html = phone.get(reverse("self_report", args=[token])).content.decode()
     assert "Hi J.M." in html
     assert html.count('type="radio"') == len(ASKED) * 5
-    assert "Did your therapist understand what you told them today?" in html
+    assert f"Did your therapist understand what you told them on {date_format(session.date)}?" in html
     assert "even if it is criticism" in html
     assert "anything you would like your therapist to know, or to do differently?" in html
     for private in ["Private session note", str(session.client.clinician), "Log out"]:
@@ -189,3 +190,56 @@ def test_the_question_admin_refuses_a_key_that_would_collide(client, admin_user,
 def test_the_session_page_offers_a_link_for_that_session(owner_client, session):
     html = owner_client.get(reverse("session_detail", args=[session.pk])).content.decode()
     assert reverse("self_report_create", args=[session.pk]) in html
+
+
+def test_a_link_for_todays_session_asks_about_today_and_one_for_a_past_session_names_its_date(
+    phone, owner_client, their_client
+):
+    today = TherapySessionFactory(client=their_client, date=timezone.localdate())
+    _, token = make_link(owner_client, today)
+    html = phone.get(reverse("self_report", args=[token])).content.decode()
+    assert "how today's session felt" in html
+    assert "Did your therapist understand what you told them today?" in html
+
+    earlier = TherapySessionFactory(client=their_client, date=timezone.localdate() - timedelta(days=8))
+    _, token = make_link(owner_client, earlier)
+    html = phone.get(reverse("self_report", args=[token])).content.decode()
+    when = date_format(earlier.date)
+    assert f"your session of <strong>{when}</strong> felt" in html
+    assert f"Did your therapist keep the session of {when} focused on you?" in html
+    assert "today" not in html.lower()
+
+
+def test_a_second_link_for_an_answered_session_asks_first_and_keeps_every_answer_set(phone, owner_client, session):
+    _, token = make_link(owner_client, session)
+    phone.post(reverse("self_report", args=[token]), answers(communication="2", comment="Too fast"))
+
+    response = owner_client.post(reverse("self_report_create", args=[session.pk]))
+    html = response.content.decode()
+    assert "has already answered for the session of" in html
+    assert 'name="confirm" value="yes"' in html
+    assert SelfReportLink.objects.count() == 1  # asked, nothing made
+
+    response = owner_client.post(reverse("self_report_create", args=[session.pk]), {"confirm": "yes"})
+    token = re.search(r"/r/([^/]+)/$", response.context["url"]).group(1)
+    phone.post(reverse("self_report", args=[token]), answers(communication="5"))
+    assert SelfReportLink.objects.filter(used_at__isnull=False).count() == 2
+    assert sorted(SelfReportRating.objects.filter(question__key="communication").values_list("score", flat=True)) == [
+        2,
+        5,
+    ]
+    latest = SelfReportRating.objects.latest_by_session(session.client_id)[session.pk]
+    assert latest["communication"] == 5  # the latest answers count
+
+    page = owner_client.get(reverse("client_detail", args=[session.client_id])).content.decode()
+    assert "Earlier answers, no longer counted (1)" in page
+    assert "Too fast" in page  # the earlier words stay visible
+
+
+def test_a_confirmation_other_than_yes_still_only_asks(owner_client, session, phone):
+    _, token = make_link(owner_client, session)
+    phone.post(reverse("self_report", args=[token]), answers())
+    for value in ["", "no", "YES ", "<script>"]:
+        response = owner_client.post(reverse("self_report_create", args=[session.pk]), {"confirm": value})
+        assert "has already answered" in response.content.decode()
+    assert SelfReportLink.objects.count() == 1

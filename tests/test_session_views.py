@@ -114,6 +114,7 @@ def test_a_discharged_client_cannot_get_new_sessions(owner_client, owner):
 def test_a_second_session_on_the_same_date_and_setting_is_refused(owner_client, their_client):
     existing = TherapySessionFactory(client=their_client, date=TODAY() - timedelta(days=1), setting="online")
     response = owner_client.post(CREATE, form_data(their_client))
+    assert "An online session on " in " ".join(response.context["form"].errors["date"])  # "an", not "a online"
     assert "is already logged for J.M." in " ".join(response.context["form"].errors["date"])
     assert TherapySession.objects.get() == existing
     assert owner_client.post(CREATE, form_data(their_client, setting="phone")).status_code == 302

@@ -219,7 +219,7 @@ def test_the_csv_keeps_a_voided_session_marked_and_fhir_calls_it_entered_in_erro
     void(owner_client, mistaken)
     response = owner_client.get(reverse("client_export_csv", args=[their_client.pk]))
     header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert header[-1] == "voided"
+    assert header[-1] == "Voided"
     assert [(r[0], r[-1]) for r in rows] == [
         (days_ago(21).isoformat(), ""),
         (days_ago(14).isoformat(), ""),

@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clients.models import TherapySession
+
 register = template.Library()
 
 # Every sparkline shares one scale: 0 at the bottom rule, 100 at the top one, 50 dashed,
@@ -109,3 +111,9 @@ def duration_minutes(value):
 def map_legend():
     """The factor map's colour classes with the mean each stands for: [(band, "1"), (15, "1.5"), ...]."""
     return [(band, f"{band / 10:g}") for band in range(10, 55, 5)]
+
+
+@register.filter
+def setting_label(code):
+    """A session setting's label ("In person") for its stored code ("in_person")."""
+    return TherapySession.Setting(code).label if code in TherapySession.Setting.values else code

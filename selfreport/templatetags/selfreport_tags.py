@@ -1,8 +1,9 @@
 """Self-report parts of the client page, so the clients app need not import this one."""
 
 from django import template
+from django.db.models import Prefetch
 
-from selfreport.models import Question, SelfReportLink
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 
 register = template.Library()
 
@@ -25,3 +26,20 @@ def client_words(insight):
     view = insight.client_view
     shown = SelfReportLink.objects.answer_shown_for(view[0].id) if view else None
     return shown.comment if shown else ""
+
+
+@register.simple_tag
+def earlier_answers(client):
+    """The answer sets that no longer count: for a session answered through several links,
+    every one but the latest (which counts). Kept and shown, oldest session first."""
+    in_page_order = SelfReportRating.objects.select_related("question").order_by("question__order", "question_id")
+    links = (
+        SelfReportLink.objects.filter(session__client=client, used_at__isnull=False, session__voided_at=None)
+        .select_related("session")
+        .prefetch_related(Prefetch("ratings", queryset=in_page_order))
+        .order_by("session__date", "session_id", "used_at", "pk")
+    )
+    by_session = {}
+    for link in links:
+        by_session.setdefault(link.session_id, []).append(link)
+    return [link for answered in by_session.values() for link in answered[:-1]]
