@@ -123,8 +123,8 @@ def main():
         r["ratio"] = round(r["median_ms"] / max(r["sql_floor_ms"] + floor, 0.1), 1)
     meta = {
         "clinicians": User.objects.filter(username__startswith=f"{args.prefix}-c").count(),
-        "clients": Client.objects.count(),
-        "sessions": TherapySession.objects.count(),
+        "clients": Client.objects.filter(clinician__username__startswith=f"{args.prefix}-").count(),
+        "sessions": TherapySession.objects.filter(client__clinician__username__startswith=f"{args.prefix}-").count(),
     }
     output = {"meta": meta, "results": results}
     if args.out:

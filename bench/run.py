@@ -5,7 +5,9 @@
    20 sessions per client; generation time and peak memory are printed.
 2. Server-side page times on both (bench/pages.py), with floors and the
    growth factor from 10x more organisation at a fixed team size.
-3. gunicorn + locust on the full one (bench/load.py).
+3. Logging a session for clients with 20, 200 and 500 sessions (bench/saves.py,
+   three more clinicians generated with the prefixes long20, long200, long500).
+4. gunicorn + locust on the full one (bench/load.py).
 Environment: BENCH_DATABASE_URL and BENCH_SMALL_DATABASE_URL override the databases.
 """
 
@@ -23,6 +25,7 @@ PY = sys.executable
 BASE = "postgres://alliance:alliance@127.0.0.1:5432/"
 BIG = os.environ.get("BENCH_DATABASE_URL", BASE + "alliance_bench")
 SMALL = os.environ.get("BENCH_SMALL_DATABASE_URL", BASE + "alliance_bench_small")
+LONG_HISTORIES = (20, 200, 500)
 TARGETS = {
     "supervisor dashboard": 150,
     "clinician caseload": 80,
@@ -39,11 +42,12 @@ def run(args, database, settings="alliance.settings", capture=False):
     return subprocess.run(args, env=env, check=True, text=True, capture_output=capture)
 
 
-def generate(database, clinicians):
+def generate(database, clinicians, *options):
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], database)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    out = run([PY, "manage.py", "generate_org", "--clinicians", str(clinicians), "--quiet"], database, capture=True)
+    command = [PY, "manage.py", "generate_org", "--clinicians", str(clinicians), "--quiet", *options]
+    out = run(command, database, capture=True)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(out.stdout.strip())
@@ -63,6 +67,9 @@ def main():
     print("\n== Data sets")
     generate(SMALL, 10)
     generate(BIG, 100)
+    for length in LONG_HISTORIES:  # one clinician whose 10 clients have this many sessions each (bench/saves.py)
+        args = ["--prefix", f"long{length}", "--clients-per-clinician", "10", "--sessions-per-client", str(length)]
+        generate(BIG, 1, *args)
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], BIG, settings="bench.settings")
     with tempfile.TemporaryDirectory() as folder:
         small, big = pages(SMALL, folder, "small"), pages(BIG, folder, "big")
@@ -86,6 +93,16 @@ def main():
             )
             if s["queries"] != b["queries"]:
                 print(f"  ! query count differs with size: {s['queries']} vs {b['queries']}")
+        out = Path(folder) / "saves.json"
+        run([PY, "-m", "bench.saves", "--out", str(out)], BIG, settings="bench.settings", capture=True)
+        saves = json.loads(out.read_text())["results"]
+        print("\n== Logging a session against the client's history (POST, 12 ratings; 30 saves each)")
+        for r in saves:
+            growth = r["median_ms"] / saves[0]["median_ms"]
+            print(
+                f"{r['history']:>4} sessions: median {r['median_ms']:>6.1f} ms, p95 {r['p95_ms']:>6.1f} ms, "
+                f"{r['queries']} queries, {growth:.2f}x the {saves[0]['history']}-session save (goal: at most 1.5x)"
+            )
         print("\n== Load: gunicorn (4 workers, whitenoise) + locust, 50 users, 60 s, on 127.0.0.1")
         out = Path(folder) / "load.json"
         run([PY, "-m", "bench.load", "--out", str(out)], BIG, settings="bench.settings", capture=True)

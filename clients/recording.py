@@ -14,6 +14,8 @@ bulk, and refuses an edit based on a version someone else has since changed.
 `discharge` and `void_session` close what they end, all or nothing.
 """
 
+import json
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +27,9 @@ from factors.models import Factor
 from flags import rules
 from flags.models import Flag, FlagReview, apply_reviews, marks_for, thresholds
 
+FLAG_FIELDS = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
+FLAG_ATTRS = [(f.name, f.attname) for f in Flag._meta.concrete_fields if f.name in FLAG_FIELDS]
+JSON_FIELDS = {f.name for f in Flag._meta.concrete_fields if f.get_internal_type() == "JSONField"}
 SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_score"]
 
 
@@ -259,8 +264,10 @@ def series(client: Client) -> list[rules.Point]:
             latest_link[session_id], theirs[session_id] = link_id, {}
         if key is not None:
             theirs[session_id][key] = score
-    rows = client.sessions.counted().order_by("date", "pk").values_list(
-        "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
+    rows = (
+        client.sessions.counted()
+        .order_by("date", "pk")
+        .values_list("pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score")
     )
     return [
         rules.Point(
@@ -298,18 +305,29 @@ def _refresh(client: Client) -> list[Flag]:
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
     stored = {f.key: f for f in client.flags.all()}
     keep = {f.key for f in wanted}
-    Flag.objects.filter(client=client).exclude(key__in=keep).delete()
-    fields = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
+    gone = [f.pk for key, f in stored.items() if key not in keep]
+    if gone:
+        Flag.objects.filter(pk__in=gone).delete()
     to_update = []
     for flag in wanted:
-        if flag.key in stored:
-            flag.pk = stored[flag.key].pk
-            to_update.append(flag)
-    Flag.objects.bulk_update(to_update, fields)
+        old = stored.get(flag.key)
+        if old is not None:
+            flag.pk = old.pk
+            if _row(flag) != _row(old):
+                to_update.append(flag)
+    Flag.objects.bulk_update(to_update, FLAG_FIELDS)
     Flag.objects.bulk_create([f for f in wanted if f.pk is None])
     set_summary(client, points, wanted)
     Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
     return wanted
+
+
+def _row(flag: Flag) -> list:
+    """A flag's stored values, JSON compared as text: a row whose values all match is not rewritten."""
+    return [
+        json.dumps(getattr(flag, attname), sort_keys=True) if name in JSON_FIELDS else getattr(flag, attname)
+        for name, attname in FLAG_ATTRS
+    ]
 
 
 def set_summary(client: Client, points: list[rules.Point], flags: list[Flag]):

@@ -161,13 +161,44 @@ class _Trigger:
     sd: float | None = None
 
 
-def _trigger(points: list[Point], i: int, stable: list[int], rel: set[str], t: Thresholds) -> _Trigger | None:
-    here = points[i]
+class _History:
+    """What the trigger of session i reads from the sessions before it, kept as
+    the series is walked once (so a series costs time in proportion to its length):
+    the relationship-rated sessions (the baseline), each key's latest rating
+    (the "before" of a fall) and, per set of keys, the index of every stable
+    session that rated all of them (the client's usual variation)."""
+
+    def __init__(self, rel: set[str]):
+        self.rel = rel
+        self.rated: list[Point] = []  # sessions with a relationship rating, oldest first
+        self.last: dict[str, int] = {}  # key -> its latest rating so far
+        self.stable: list[Point] = []
+        self.usual: dict[tuple[str, ...], tuple[int, list[float]]] = {}  # keys -> (stable sessions read, indices)
+
+    def usual_on(self, keys: list[str]) -> list[float]:
+        """The index on `keys` of each stable session that rated every one of them, oldest first."""
+        read, values = self.usual.get(tuple(keys), (0, []))
+        for p in self.stable[read:]:
+            if all(p.ratings.get(k) is not None for k in keys):
+                values.append(_index_on(_rated(p, keys), keys))
+        self.usual[tuple(keys)] = (len(self.stable), values)
+        return values
+
+    def add(self, point: Point, stable: bool):
+        rated = _rated(point, self.rel)
+        if rated:
+            self.rated.append(point)
+            self.last.update(rated)
+        if stable:
+            self.stable.append(point)
+
+
+def _trigger(here: Point, history: _History, t: Thresholds) -> _Trigger | None:
+    rel = history.rel
     here_rated = _rated(here, rel)
     if not here_rated:
         return None
-    earlier = [p for p in points[:i] if _rated(p, rel)]
-    base = earlier[-t.baseline_sessions :]
+    base = history.rated[-t.baseline_sessions :]
     profile = _profile(base, rel) if len(base) >= t.baseline_min_sessions else {}
     keys = sorted(set(profile) & set(here_rated))
     rule, drop, baseline, sd = "", None, None, None
@@ -177,16 +208,17 @@ def _trigger(points: list[Point], i: int, stable: list[int], rel: set[str], t: T
         if drop >= t.rupture_drop:
             rule = "index"
         else:
-            steady = [points[j] for j in stable if j < i and all(points[j].ratings.get(k) is not None for k in keys)]
-            if len(steady) >= t.variability_min_history:
-                usual = [_index_on(_rated(p, keys), keys) for p in steady]
-                sd = stdev(usual)
+            usual = history.usual_on(keys)
+            if len(usual) >= t.variability_min_history:
                 fall = round(fmean(usual) - _index_on(here_rated, keys), 1)
-                if fall >= t.variability_min_drop and fall > t.variability_sds * sd:
-                    rule, drop, baseline = "variability", fall, fmean(usual)
+                # The SD only matters for a fall this large (it is costly over a long history).
+                if fall >= t.variability_min_drop:
+                    sd = stdev(usual)
+                    if fall > t.variability_sds * sd:
+                        rule, drop, baseline = "variability", fall, fmean(usual)
     fallen = {}
     for key, score in here_rated.items():
-        before = next((p.ratings[key] for p in reversed(points[:i]) if p.ratings.get(key) is not None), None)
+        before = history.last.get(key)
         if before is not None and before - score >= t.factor_drop:
             fallen[key] = (before, score)
     landed_low = [k for k, (_, after) in fallen.items() if after <= t.low_max]
@@ -263,17 +295,16 @@ def episode_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str
     points = _chronological(points)
     rel = {k for k, d in domain_of.items() if d in RELATIONSHIP_DOMAINS}
     flags: list[Flag] = []
-    stable: list[int] = []
+    history = _History(rel)
     episode: _Episode | None = None
     for i, here in enumerate(points):
         if episode and i > episode.last and episode.is_repaired_by(here):
             status = REPAIRED if i - episode.last <= t.repair_sessions else RECOVERED
             flags.append(_close(episode.flag(points), here, reason=status, status=status))
             episode = None
-        trigger = _trigger(points, i, stable, rel, t)
+        trigger = _trigger(here, history, t)
+        history.add(here, stable=trigger is None and episode is None)
         if trigger is None:
-            if episode is None:
-                stable.append(i)
             continue
         if episode and episode.kind == FACTOR_DROP and trigger.rule:
             flags.append(_close(episode.flag(points), here, reason=ESCALATED))
