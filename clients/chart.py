@@ -64,16 +64,18 @@ def chart_data(insight) -> dict:
     days = [(p.date - first).days for p in points]
     day_of = {p.id: d for p, d in zip(points, days, strict=True)}
     index_of = {p.id: p.overall for p in points}
-    markers = {"rupture": [], "repair": []}
+    # Named apart: an alliance rupture, a factor drop and a context change each have their marker.
+    markers = {"rupture": [], "factor_drop": [], "context_change": [], "repair": []}
     for flag in insight.episodes:
-        if flag.kind != rules.RUPTURE:
-            continue
         start = flag.session_ids[0] if flag.session_ids else None
-        if start in day_of:
-            markers["rupture"].append(
+        if start in day_of and all(m["x"] != day_of[start] for m in markers[flag.kind]):  # one per session
+            markers[flag.kind].append(
                 {"x": day_of[start], "y": index_of[start], "status": flag.status, "detail": insight.detail(flag)}
             )
-        if flag.resolved_session_id in day_of:
+        if flag.kind != rules.CONTEXT_CHANGE and flag.resolved_session_id in day_of and flag.status in (
+            rules.REPAIRED,
+            rules.RECOVERED,
+        ):
             end = flag.resolved_session_id
             markers["repair"].append({"x": day_of[end], "y": index_of[end], "status": flag.status})
     client_view = [scoring.index(p.client_ratings.values()) for p in points]

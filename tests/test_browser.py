@@ -255,7 +255,7 @@ def test_the_chart_is_on_the_first_screen_after_a_rupture(live_server, browser, 
     assert drawn["x"] == "linear"
     assert drawn["overall"] == [(d - dates[0]).days for d in dates]  # time, not session number
     assert set(drawn["tension"]) == {0}  # straight segments
-    assert {"Usual range (mean ± 1 SD)", "Client's own ratings", "Rupture"} <= set(drawn["labels"])
+    assert {"Usual range (mean ± 1 SD)", "Client's own ratings", "Alliance rupture"} <= set(drawn["labels"])
     assert drawn["ticks"][-1] == date_format(dates[-1])  # the same dates as the tables
     assert violations == []
     context.close()

@@ -129,6 +129,9 @@ def test_the_chart_data_is_in_the_page_with_rupture_and_repair_markers(owner_cli
     assert data["days"] == [0, 7, 14, 21, 28]
     assert (data["markers"]["rupture"][0]["x"], data["markers"]["rupture"][0]["y"]) == (21, 25.0)
     assert data["markers"]["repair"] == [{"x": 28, "y": 75.0, "status": "repaired"}]
+    # The whole fall at day 21 includes the money rating: its context change has a marker of its own.
+    assert [m["x"] for m in data["markers"]["context_change"]] == [21]
+    assert data["markers"]["factor_drop"] == []
     assert "vendor/chart.js-4.6.1/chart.umd.js" in html
     assert "over the last 3 sessions" in html
 
@@ -241,6 +244,17 @@ def test_another_clinicians_client_cannot_get_a_trial(owner_client, colleagues_s
 
 
 # --- caseload ------------------------------------------------------------------------
+
+
+def test_a_factor_drop_has_its_own_chart_marker_not_a_rupture_one(owner_client, their_client):
+    for n in (28, 21, 14):
+        TherapySessionFactory(client=their_client, date=days_ago(n), default_score=4)
+    TherapySessionFactory(client=their_client, date=days_ago(7), ratings={"openness": 2})
+    html = client_page(owner_client, their_client).content.decode()
+    data = json.loads(html.split('id="chart-data" type="application/json">')[1].split("</script>")[0])
+    assert [m["x"] for m in data["markers"]["factor_drop"]] == [21]
+    assert data["markers"]["rupture"] == []
+    assert "Openness fell from 4 to 2" in data["markers"]["factor_drop"][0]["detail"]
 
 
 def test_the_caseload_shows_flag_badges_and_sorts_the_most_urgent_first(owner_client, owner):

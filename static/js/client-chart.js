@@ -27,12 +27,12 @@
     order: 1,
     ...extra,
   });
-  const marker = (list, colour, style) => ({
+  const marker = (list, colour, style, label, rotation = 0) => ({
     type: "scatter",
-    label: style === "triangle" ? "Rupture" : "Repair",
+    label,
     data: list.map((m) => ({ x: m.x, y: m.y })),
     pointStyle: style,
-    rotation: style === "triangle" ? 180 : 0,
+    rotation,
     pointRadius: 8,
     pointHoverRadius: 9,
     backgroundColor: colour,
@@ -48,8 +48,10 @@
     line("Context", data.contextual, "#8a8a8a", 1.25),
     line("Client's own ratings", data.client_view, "#6f42c1", 2,
       { borderDash: [6, 4], pointRadius: 4, pointStyle: "rectRot" }),
-    marker(data.markers.rupture, "#b3261e", "triangle"),
-    marker(data.markers.repair, "#1e7b4f", "circle"),
+    marker(data.markers.rupture, "#b3261e", "triangle", "Alliance rupture", 180),
+    marker(data.markers.factor_drop || [], "#e08a83", "triangle", "Factor drop", 180),
+    marker(data.markers.context_change || [], "#5a7fa3", "rectRot", "Context change"),
+    marker(data.markers.repair, "#1e7b4f", "circle", "Repair"),
   ];
   const band = data.baseline;
   if (band) {
