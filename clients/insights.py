@@ -15,7 +15,7 @@ from clients.recording import series
 from factors import scoring
 from factors.models import Domain, Factor, Prompt
 from flags import labels, rules
-from flags.models import Flag, FlagReview, thresholds
+from flags.models import Flag, FlagReview, marks_for, thresholds
 
 FOCUS_LIMIT = 5
 HISTORY_LIMIT = 30
@@ -312,18 +312,9 @@ def flags_after(insight: Insight, session_id: int, factors: list[Factor]) -> lis
     if session_id not in ids:
         return None
     cut = insight.points[: ids.index(session_id) + 1]
-    date_of = {p.id: p.date for p in cut}
-    discussed, known = {}, {}
-    for key, reviews in insight.marks.items():
-        for review in reviews:
-            if review.as_of_session_id not in date_of:
-                continue  # marked after this session (or its session is voided)
-            if review.action == FlagReview.Action.DISCUSSED:
-                discussed[key] = (date_of[review.as_of_session_id], review.as_of_session_id)
-            elif review.action == FlagReview.Action.KNOWN and review.rating is not None:
-                known[key.split(":")[-1]] = review.rating  # by factor, as flags.models.marks_for
+    marks = marks_for([r for reviews in insight.marks.values() for r in reviews], dates={p.id: p.date for p in cut})
     domain_of = {f.key: f.domain for f in factors}
-    found = rules.evaluate(cut, thresholds(), domain_of, rules.Marks(discussed=discussed, known=known))
+    found = rules.evaluate(cut, thresholds(), domain_of, marks)
     return rules.by_urgency(found)
 
 

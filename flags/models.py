@@ -176,18 +176,30 @@ class FlagReview(models.Model):
         return f"{self.client}: {self.get_action_display()} {self.key}"
 
 
-def marks_for(reviews) -> rules.Marks:
-    """The rules' view of a client's FlagReview rows (as_of_session selected, oldest first):
-    discussions by flag identity; known circumstances by factor, the latest mark counting."""
+def marks_for(reviews, dates=None) -> rules.Marks:
+    """The rules' view of a client's FlagReview rows, oldest first: discussions by flag
+    identity; known circumstances by factor, the latest mark counting. With `dates`
+    ({session id: date}), only the marks made as of one of those sessions count and
+    their dates come from it; without, as_of_session must be selected."""
     discussed, known = {}, {}
     for review in reviews:
-        if review.action == FlagReview.Action.DISCUSSED and review.as_of_session:
-            discussed[review.key] = (review.as_of_session.date, review.as_of_session_id)
+        if dates is not None and review.as_of_session_id not in dates:
+            continue  # marked after these sessions (or as of a voided one)
+        if review.action == FlagReview.Action.DISCUSSED and review.as_of_session_id:
+            day = dates[review.as_of_session_id] if dates is not None else review.as_of_session.date
+            discussed[review.key] = (day, review.as_of_session_id)
         elif review.action == FlagReview.Action.KNOWN and review.rating is not None:
             factor = review.key.split(":")[-1]
             if factor:
                 known[factor] = review.rating
     return rules.Marks(discussed=discussed, known=known)
+
+
+def can_be_known(flag) -> bool:
+    """A contextual factor that stays low or fell can be marked a known circumstance:
+    a circumstance, not the relationship."""
+    kinds = (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE)
+    return flag.kind in kinds and getattr(flag, "domains", "") == "contextual"
 
 
 def predecessors(key: str) -> list[str]:

@@ -20,8 +20,8 @@ from clients import insights
 from clients.models import Client, TherapySession
 from clients.recording import lock_client, refresh_flags
 from factors.models import Factor
-from flags import labels, rules
-from flags.models import FlagReview
+from flags import labels
+from flags.models import FlagReview, can_be_known
 from supervision import dashboard
 from supervision.forms import FlagMarkForm, ReviewNoteForm
 from supervision.models import ReviewNote
@@ -169,7 +169,7 @@ def flag_mark(request, pk, action):
         if not flags:
             messages.error(request, "That flag is no longer open; the page below shows the flags as they are now.")
             return _back(request, client)
-        if action == FlagReview.Action.KNOWN and not all(_can_be_known(f) for f in flags):
+        if action == FlagReview.Action.KNOWN and not all(can_be_known(f) for f in flags):
             messages.error(request, "Only a low contextual factor can be marked a known circumstance.")
             return _back(request, client)
         done = FlagReview.objects.filter(client=client, action=action, key__in=[f.identity for f in flags])
@@ -205,12 +205,6 @@ def flag_mark(request, pk, action):
 
 def _mark_changes(review):
     return {"action": review.action, "flag": review.key, **({"note": log.CHANGED} if review.note else {})}
-
-
-def _can_be_known(flag):
-    """A contextual factor that stays low or fell: a circumstance, not the relationship."""
-    domains = getattr(flag, "domains", "")
-    return flag.kind in (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE) and domains == "contextual"
 
 
 @require_POST

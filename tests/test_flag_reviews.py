@@ -325,3 +325,17 @@ def test_a_monthly_client_stalls_only_after_eight_weeks(owner):
     monthly.refresh_from_db()
     assert monthly.stalled_flag() is None
     assert monthly.stalled_flag(timezone.localdate() + timedelta(days=16)) is not None
+
+
+@pytest.mark.parametrize("bad", ["13", "0", "-7", "weekly", "<b>28</b>", "9" * 30])
+def test_a_bad_usual_interval_is_refused_with_a_message_and_saves_nothing(client, owner, bad):
+    client.force_login(owner)
+    response = client.post(
+        reverse("client_create"),
+        {"label": "B.I.", "intake_date": days_ago(10).isoformat(), "status": "active",
+         "attachment_style": "unknown", "usual_setting": "in_person", "fee_arrangement": "standard",
+         "session_interval_days": bad},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not owner.clients.filter(label="B.I.").exists()

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from flags import labels, rules
-from flags.models import predecessors
+from flags.models import can_be_known, predecessors
 
 register = template.Library()
 
@@ -75,11 +75,7 @@ def marks_of(marks, flag):
     return [m for key in [flag.identity, *predecessors(flag.identity)] for m in marks.get(key, [])]
 
 
-@register.filter
-def can_be_known(flag):
-    """A low or persistently low contextual factor: it can be marked a known circumstance."""
-    kinds = (rules.LOW_FACTOR, rules.PERSISTENT, rules.CONTEXT_CHANGE)
-    return flag.kind in kinds and getattr(flag, "domains", "") == "contextual"
+register.filter("can_be_known", can_be_known)
 
 
 @register.simple_tag
