@@ -6,10 +6,12 @@ unless the organisation sets MFA_FOR_CLINICIANS), `admin` an administrator who r
 
 import time
 from datetime import timedelta
+from io import StringIO
 
 import pyotp
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -420,3 +422,28 @@ def test_the_secret_is_never_shown_after_enrolment(client, sam, frozen):
     client.force_login(sam)
     for url in [reverse("profile"), reverse("two_step_enrol"), reverse("home")]:
         assert secret not in client.get(url, follow=True).content.decode()
+
+
+def test_the_backup_carries_no_secret_nor_recovery_code(sam, tmp_path):
+    secret, _ = enrolled(sam)
+    hashes = list(RecoveryCode.objects.values_list("code_hash", flat=True))
+    path = tmp_path / "backup.json"
+    call_command("clinical_data", "export", str(path), stdout=StringIO())
+    text = path.read_text()
+    assert '"sam"' in text  # the user is backed up
+    assert secret not in text
+    assert not any(h in text for h in hashes)
+    assert "accounts.secondfactor" not in text
+    assert "accounts.recoverycode" not in text
+
+
+def test_seed_demo_enrols_the_users_who_must_have_a_second_factor_and_prints_their_keys(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    enrolled_names = set(SecondFactor.objects.values_list("user__username", flat=True))
+    assert enrolled_names == {"morgan", "nadia", "admin"}
+    for factor in SecondFactor.objects.all():
+        assert f"{factor.user.username:<8} {factor.secret}" in out.getvalue()
+    secrets_before = dict(SecondFactor.objects.values_list("user__username", "secret"))
+    call_command("seed_demo", stdout=StringIO())
+    assert dict(SecondFactor.objects.values_list("user__username", "secret")) == secrets_before  # keys stay
