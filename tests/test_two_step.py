@@ -447,3 +447,17 @@ def test_seed_demo_enrols_the_users_who_must_have_a_second_factor_and_prints_the
     secrets_before = dict(SecondFactor.objects.values_list("user__username", "secret"))
     call_command("seed_demo", stdout=StringIO())
     assert dict(SecondFactor.objects.values_list("user__username", "secret")) == secrets_before  # keys stay
+
+
+def test_two_requests_with_the_same_code_cannot_both_pass(sam, frozen):
+    secret, _ = enrolled(sam)
+    first, second = SecondFactor.objects.get(user=sam), SecondFactor.objects.get(user=sam)  # both read last_step 0
+    assert twostep.use_code(first, code(secret))
+    assert not twostep.use_code(second, code(secret))  # the UPDATE's WHERE last_step < step refuses it
+
+
+def test_a_recovery_code_cannot_be_claimed_twice_at_once(sam):
+    _, codes = enrolled(sam)
+    assert twostep.use_recovery_code(sam, codes[0])
+    assert not twostep.use_recovery_code(sam, codes[0])
+    assert twostep.recovery_codes_left(sam) == 9
