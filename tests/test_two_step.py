@@ -455,9 +455,3 @@ def test_two_requests_with_the_same_code_cannot_both_pass(sam, frozen):
     assert twostep.use_code(first, code(secret))
     assert not twostep.use_code(second, code(secret))  # the UPDATE's WHERE last_step < step refuses it
 
-
-def test_a_recovery_code_cannot_be_claimed_twice_at_once(sam):
-    _, codes = enrolled(sam)
-    assert twostep.use_recovery_code(sam, codes[0])
-    assert not twostep.use_recovery_code(sam, codes[0])
-    assert twostep.recovery_codes_left(sam) == 9
