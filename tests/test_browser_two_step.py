@@ -46,6 +46,10 @@ def test_a_supervisor_enrols_an_app_and_logs_in_with_its_code(live_server, brows
     expect(page).to_have_url(re.compile(r"/accounts/two-step/enrol/$"))
     save_screenshot(page, "two-step-01-enrol")
     assert serious_accessibility_problems(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    save_screenshot(page, "two-step-01-enrol-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     secret = page.locator("#secret").inner_text().replace(" ", "")
     assert len(secret) == 32

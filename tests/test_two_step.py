@@ -11,6 +11,7 @@ from io import StringIO
 import pyotp
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -455,3 +456,12 @@ def test_two_requests_with_the_same_code_cannot_both_pass(sam, frozen):
     assert twostep.use_code(first, code(secret))
     assert not twostep.use_code(second, code(secret))  # the UPDATE's WHERE last_step < step refuses it
 
+
+
+def test_a_typed_code_is_not_kept_in_the_lockout_records(client, sam, frozen):
+    _, codes = enrolled(sam)
+    password(client)
+    client.post(reverse("two_step"), {"code": codes[0][:-1] + "x"})  # a near miss of a recovery code
+    attempt = AccessAttempt.objects.get(username="sam")
+    assert attempt.failures_since_start == 1
+    assert codes[0][:-1] not in attempt.post_data
