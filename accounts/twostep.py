@@ -19,7 +19,8 @@ import time
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib.auth import SESSION_KEY, login
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -139,10 +140,20 @@ def enrol(user, secret, step) -> list[str]:
 
 
 def reset(user):
-    """Remove the user's second factor and recovery codes: they enrol again at their next login."""
+    """Remove the user's second factor and recovery codes and end their open sessions (the
+    phone may be in someone else's hands): they enrol again at their next login."""
     with transaction.atomic():
         SecondFactor.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
+        end_sessions(user)
+
+
+def end_sessions(user):
+    """Delete every unexpired login session of `user` (the database session store: each row is
+    decoded, fine for a clinic's few hundred sessions)."""
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            session.delete()
 
 
 # --- Between the password and the code ------------------------------------------------

@@ -375,6 +375,16 @@ def test_an_administrator_resets_a_second_factor_and_the_user_enrols_again(clien
     assert password(client)["Location"] == reverse("two_step_enrol")
 
 
+def test_a_reset_ends_the_users_open_sessions_and_no_one_elses(sam, owner, frozen):
+    enrolled(sam)
+    sams, owners = Client(), Client()
+    sams.force_login(sam)
+    owners.force_login(owner)
+    twostep.reset(sam)
+    assert sams.get(reverse("home"))["Location"].startswith(reverse("login"))
+    assert owners.get(reverse("home")).status_code == 200
+
+
 def test_a_reset_during_a_pending_login_sends_the_user_to_enrolment(client, sam, frozen):
     enrolled(sam)
     password(client)
