@@ -31,10 +31,12 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.display(boolean=True, description="second factor")
     def two_step(self, user):
-        return hasattr(user, "second_factor")
+        return hasattr(user, "second_factor") and user.second_factor.confirmed  # not a candidate shown at enrolment
 
     @admin.action(description="Reset the second factor (they enrol again at their next login)")
     def reset_second_factor(self, request, queryset):
+        """Users with an app, a candidate being enrolled, or recovery codes; a reset also ends
+        their open sessions and pending logins (twostep.reset)."""
         users = [user for user in queryset if hasattr(user, "second_factor") or user.recovery_codes.exists()]
         for user in users:
             twostep.reset(user)

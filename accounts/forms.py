@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
@@ -40,17 +42,46 @@ class ProfileForm(forms.ModelForm):
         fields = ["time_zone"]
 
 
+# A recovery code as shown (xxxx-xxxx-xxxx): twelve letters or digits, any hyphens or spaces.
+RECOVERY_SHAPE = re.compile(r"[A-Za-z0-9]{12}")
+MALFORMED_CODE = "Enter the six digits your app shows (no letters), or a recovery code (12 letters and digits)."
+
+
 class CodeForm(forms.Form):
-    """The second step: a code from the authenticator app, or a recovery code."""
+    """The second step: a code from the authenticator app, or a recovery code. Only a code of
+    either shape is checked (and, if wrong, counted toward the lockout); anything else is a
+    typing slip, refused here with a format error."""
 
     code = forms.CharField(
         label="Code",
         max_length=40,
-        help_text="The six digits your authenticator app shows for Alliance, or one of your recovery codes.",
+        help_text="The six digits your authenticator app shows for Alliance.",
         error_messages={
             "required": "Enter the six-digit code from your authenticator app, or a recovery code.",
             "max_length": "That is longer than any code. Enter the six digits from your app, or a recovery code.",
         },
+    )
+
+    def clean_code(self):
+        typed = self.cleaned_data["code"]
+        digits = "".join(typed.split())
+        if len(digits) == 6 and digits.isdigit():
+            return digits
+        if RECOVERY_SHAPE.fullmatch(re.sub(r"[\s-]", "", typed)):
+            return typed
+        raise forms.ValidationError(MALFORMED_CODE)
+
+
+class ReauthForm(forms.Form):
+    """The current password, before a logged-in user sets up an authenticator app (someone at
+    an unattended computer cannot add their own)."""
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
     )
 
 

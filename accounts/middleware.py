@@ -3,10 +3,14 @@
 import time
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import messages
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts import twostep
+from alliance.redirects import safe_next
 
 LOGIN_AT, LAST_SEEN = "alliance_login_at", "alliance_last_seen"
 LAST_SEEN_RESOLUTION = 60  # seconds
@@ -66,6 +70,40 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()  # nothing carries over to the next request on this thread
+
+
+class SecondStepMiddleware:
+    """A logged-in user who needs the second step (twostep.required_for) and whose session
+    did not pass it (twostep.has_passed) is logged out and sent to the code, or to enrolment,
+    with the login pending and the page they asked for kept as `next`. That catches a user
+    promoted while logged in, the organisation setting turned on, sessions from before the
+    second step existed and, after a reset, a mark written by a request under way.
+
+    No query on an ordinary page: required_for reads the user row already loaded and the
+    mark is in the session. Placed after AuthenticationMiddleware and MessageMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and twostep.required_for(user)
+            and not twostep.has_passed(request, user)
+            and request.path != reverse("logout")
+        ):
+            return self.restart(request, user)
+        return self.get_response(request)
+
+    @staticmethod
+    def restart(request, user):
+        backend = request.session.get(BACKEND_SESSION_KEY)
+        then = safe_next(request, request.get_full_path(), "") if request.method == "GET" else ""
+        logout(request)  # flushes the session (audited as a logout)
+        twostep.begin(request, user, then, backend=backend)
+        messages.info(request, "Your account now needs a second step at login: a code from an authenticator app.")
+        return redirect("two_step" if twostep.factor_of(user) is not None else "two_step_enrol")
 
 
 def mark_login_time(sender, request, user, **kwargs):

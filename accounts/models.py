@@ -70,6 +70,10 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="Where the user works: “today”, dates and times follow this zone (IANA name, e.g. Australia/Sydney).",
     )
+    # How many times an administrator reset this user's second factor. A pending login and
+    # the session mark of a passed second step carry the number they were made under, so
+    # neither outlives a reset (accounts.twostep.reset).
+    second_factor_resets = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -128,13 +132,17 @@ class SecondFactor(models.Model):
     A secret, like a password: never shown after enrolment, never exported or
     backed up (alliance.datamap.NOT_BACKED_UP). `last_step` is the latest
     30-second step a code was accepted for; a code for that step or an
-    earlier one is refused, so a code works once. Logic: accounts.twostep.
+    earlier one is refused, so a code works once. Until a code confirms it
+    (`confirmed`), the row is the candidate shown at enrolment, kept so the
+    entry the user's app already holds still works after a new login; it is
+    replaced after twostep.CANDIDATE_SECONDS. Logic: accounts.twostep.
     """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor")
     secret = models.CharField(max_length=64)
-    enrolled_at = models.DateTimeField(auto_now_add=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True)  # when confirmed (a candidate: when made)
     last_step = models.BigIntegerField(default=0)
+    confirmed = models.BooleanField(default=False)
 
     def __str__(self):
         return f"second factor of {self.user}"

@@ -9,27 +9,36 @@
   bits), stored as an HMAC-SHA256 keyed with SECRET_KEY (fallback keys are
   tried too), each claimed in one UPDATE so it works once.
 - Between the password and the code the user is NOT logged in: the session
-  holds only PENDING (who, since when, where to go, which backend). login()
-  happens after the second step, and cycles the session key.
+  holds only PENDING (who, since when, where to go, which backend, and the
+  user's count of resets). login() happens after the second step, and cycles
+  the session key; the session is then marked PASSED (with the count of
+  resets), and accounts.middleware.SecondStepMiddleware logs out any session of
+  a user who needs the second step and lacks that mark (promoted, the
+  organisation setting turned on, a session from before, a reset since).
 """
 
 import hmac
 import secrets
 import time
+from datetime import timedelta
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, login
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts import signals
 from accounts.models import RecoveryCode, SecondFactor, User
 
 PENDING = "alliance_two_step_pending"
-CANDIDATE = "alliance_two_step_candidate"  # the secret being enrolled, until confirmed
-PENDING_SECONDS = 5 * 60
+PASSED = "alliance_two_step_passed"  # the user's second_factor_resets when they passed
+PENDING_SECONDS = 5 * 60  # to type the code from the app
+ENROL_SECONDS = 15 * 60  # to install an app, scan the QR code and type its code
+CANDIDATE_SECONDS = 60 * 60  # a secret shown but not confirmed is offered again for this long
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 RECOVERY_LENGTH = 12
@@ -38,7 +47,8 @@ _HASH_SALT = "accounts.twostep.recovery-code"
 
 def required_for(user) -> bool:
     """Supervisors, administrators and anyone with admin access must use a second factor;
-    clinicians too when the organisation sets MFA_FOR_CLINICIANS."""
+    clinicians too when the organisation sets MFA_FOR_CLINICIANS. Reads only fields of the
+    user row (the middleware asks on every request, with no query of its own)."""
     return (
         user.role in (User.Role.SUPERVISOR, User.Role.ADMINISTRATOR)
         or user.is_staff
@@ -48,7 +58,18 @@ def required_for(user) -> bool:
 
 
 def factor_of(user):
-    return SecondFactor.objects.filter(user=user).first()
+    """The user's confirmed second factor, or None."""
+    return SecondFactor.objects.filter(user=user, confirmed=True).first()
+
+
+def candidate_secret(user):
+    """The secret to show at enrolment: the one shown before if it is less than
+    CANDIDATE_SECONDS old (the user's app may hold it already), else a new one; None if
+    the user has a confirmed factor."""
+    cutoff = timezone.now() - timedelta(seconds=CANDIDATE_SECONDS)
+    SecondFactor.objects.filter(user=user, confirmed=False, enrolled_at__lt=cutoff).delete()
+    row, _ = SecondFactor.objects.get_or_create(user=user, defaults={"secret": new_secret(), "confirmed": False})
+    return None if row.confirmed else row.secret
 
 
 # --- Time-based codes -----------------------------------------------------------------
@@ -132,55 +153,95 @@ def recovery_codes_left(user) -> int:
 
 
 def enrol(user, secret, step) -> list[str]:
-    """Store the confirmed secret (the confirming code's step counts as used) and make the
-    recovery codes; returns the codes to show once."""
+    """Store `secret` as the user's confirmed second factor (the confirming code's step
+    counts as used) and make the recovery codes; returns the codes to show once. For the
+    demo and tests; the enrolment page confirms the candidate with confirm_candidate."""
     with transaction.atomic():
-        SecondFactor.objects.update_or_create(user=user, defaults={"secret": secret, "last_step": step})
+        SecondFactor.objects.update_or_create(
+            user=user, defaults={"secret": secret, "last_step": step, "confirmed": True, "enrolled_at": timezone.now()}
+        )
         return new_recovery_codes(user)
 
 
-def reset(user):
-    """Remove the user's second factor and recovery codes and end their open sessions (the
-    phone may be in someone else's hands): they enrol again at their next login."""
+def confirm_candidate(user, secret, step):
+    """Confirm the candidate `secret` (a code for `step` matched it); the recovery codes to
+    show once, or None if the candidate is gone meanwhile (a reset, or replaced)."""
     with transaction.atomic():
+        confirmed = SecondFactor.objects.filter(user=user, confirmed=False, secret=secret).update(
+            confirmed=True, last_step=step, enrolled_at=timezone.now()
+        )
+        return new_recovery_codes(user) if confirmed == 1 else None
+
+
+def reset(user):
+    """Remove the user's second factor (or candidate) and recovery codes, and end their open
+    sessions and pending logins (the phone may be in someone else's hands): they enrol again
+    at their next login. The count of resets goes up, so a pending login or a passed mark
+    written by a request still under way is refused too."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(second_factor_resets=F("second_factor_resets") + 1)
         SecondFactor.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         end_sessions(user)
 
 
 def end_sessions(user):
-    """Delete every unexpired login session of `user` (the database session store: each row is
-    decoded, fine for a clinic's few hundred sessions)."""
+    """Delete every unexpired session of `user`, logged in or with a login pending (the
+    database session store: each row is decoded, fine for a clinic's few hundred sessions)."""
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+        data = session.get_decoded()
+        pending = data.get(PENDING)
+        pending_pk = pending.get("user") if isinstance(pending, dict) else None
+        if str(user.pk) in (str(data.get(SESSION_KEY)), str(pending_pk)):
             session.delete()
 
 
 # --- Between the password and the code ------------------------------------------------
 
 
-def begin(request, user, next_url):
+def begin(request, user, next_url, backend=None):
     """The password was right: remember who, in a new session key, without logging in."""
     request.session.cycle_key()  # a session planted before the password gains nothing
-    request.session.pop(CANDIDATE, None)
-    request.session[PENDING] = {"user": user.pk, "at": time.time(), "then": next_url, "backend": user.backend}
+    request.session[PENDING] = {
+        "user": user.pk,
+        "at": time.time(),
+        "then": next_url,
+        "backend": backend or user.backend,
+        "resets": user.second_factor_resets,
+    }
 
 
-def pending_user(request):
-    """The user who gave their password in this session in the last PENDING_SECONDS, if any."""
+def pending_user(request, seconds=PENDING_SECONDS):
+    """The user who gave their password in this session in the last `seconds`, if any, and
+    if their second factor was not reset since."""
     pending = request.session.get(PENDING)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > seconds:
         return None
-    return User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    resets = pending.get("resets")
+    if not isinstance(resets, int):
+        return None
+    return User.objects.filter(pk=pending.get("user"), is_active=True, second_factor_resets=resets).first()
 
 
 def pending_next(request):
     return (request.session.get(PENDING) or {}).get("then", "")
 
 
-def finish(request, user):
-    """The second step passed: log in for real (a new session key, the login audited and the
-    failure counter reset by the usual user_logged_in receivers)."""
+def finish(request, user, signed_in_with):
+    """The second step passed: log in for real (a new session key, the login audited, saying
+    how (`signed_in_with`, one of accounts.signals.WITH_*), and the failure counter reset by
+    the usual user_logged_in receivers), and mark the session as having passed it."""
     pending = request.session.pop(PENDING, None) or {}
-    request.session.pop(CANDIDATE, None)
+    setattr(request, signals.SIGNED_IN_WITH, signed_in_with)
     login(request, user, backend=pending.get("backend") or settings.AUTHENTICATION_BACKENDS[-1])
+    mark_passed(request, user)
+
+
+def mark_passed(request, user):
+    request.session[PASSED] = user.second_factor_resets
+
+
+def has_passed(request, user) -> bool:
+    """True if this session passed the second step since the user's last reset (no query:
+    the session is loaded already and the count is on the user row)."""
+    return request.session.get(PASSED) == user.second_factor_resets

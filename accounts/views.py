@@ -1,9 +1,11 @@
+import time
+
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_login_failed
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import signals, twostep
-from accounts.forms import CodeForm, EnrolForm, LoginForm, ProfileForm
+from accounts.forms import CodeForm, EnrolForm, LoginForm, ProfileForm, ReauthForm
 from alliance.redirects import safe_next
 
 REASONS = {
@@ -55,6 +57,7 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
         user = form.get_user()
         enrolled = twostep.factor_of(user) is not None
         if not enrolled and not twostep.required_for(user):
+            setattr(self.request, signals.SIGNED_IN_WITH, signals.WITH_PASSWORD)
             return super().form_valid(form)
         twostep.begin(self.request, user, self.get_success_url())
         return redirect("two_step" if enrolled else "two_step_enrol")
@@ -76,10 +79,10 @@ def admin_login(request, extra_context=None):
     return auth_views.redirect_to_login(safe_next(request, request.GET.get(REDIRECT_FIELD_NAME), fallback))
 
 
-def _start_again(request):
+def _start_again(request, minutes=5):
     if request.user.is_authenticated:
         return redirect("home")
-    messages.info(request, "Log in again: the code was not entered within five minutes.")
+    messages.info(request, f"Log in again: the code was not entered within {minutes} minutes.")
     return redirect("login")
 
 
@@ -88,6 +91,20 @@ def _signal(request, user, event, **details):
     signals.second_factor_changed.send(
         sender=type(user), user=user, request=request, event=event, actor=actor, details=details
     )
+
+
+def _locked_out(request, credentials):
+    """The lockout page; the pending login, or the session, ends."""
+    if request.user.is_authenticated:
+        logout(request)
+    request.session.pop(twostep.PENDING, None)
+    return get_lockout_response(request, None, credentials)
+
+
+def _wrong_code(request, user, credentials):
+    """Count a wrong code toward the lockout (and audit it); True if that locked the user out."""
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request, second_factor=True)
+    return getattr(request, "axes_locked_out", False)
 
 
 @login_not_required
@@ -99,17 +116,17 @@ def two_step(request):
     if user is None:
         return _start_again(request)
     factor = twostep.factor_of(user)
-    if factor is None:  # reset by an administrator while the login was pending
+    if factor is None:  # a user who must enrol, typing this address
         return redirect("two_step_enrol")
     credentials = {"username": user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
-        request.session.pop(twostep.PENDING, None)
-        return get_lockout_response(request, None, credentials)
+        return _locked_out(request, credentials)
     form = CodeForm(request.POST or None)
+    recovery = request.POST.get("method") == "recovery" or request.GET.get("method") == "recovery"
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         if twostep.use_code(factor, code):
-            return _finish(request, user)
+            return _finish(request, user, signals.WITH_APP_CODE)
         if twostep.use_recovery_code(user, code):
             left = twostep.recovery_codes_left(user)
             _signal(request, user, signals.RECOVERY_CODE_USED, left=left)
@@ -118,45 +135,47 @@ def two_step(request):
                 f"You used a recovery code; {left} left. If your phone is lost, ask an administrator "
                 "to reset your second factor; otherwise make new recovery codes on your settings page.",
             )
-            return _finish(request, user)
-        user_login_failed.send(sender=__name__, credentials=credentials, request=request, second_factor=True)
-        if getattr(request, "axes_locked_out", False):
+            return _finish(request, user, signals.WITH_RECOVERY_CODE)
+        if _wrong_code(request, user, credentials):
             request.session.pop(twostep.PENDING, None)
         form.add_error("code", WRONG_CODE)
-    return render(request, "accounts/two_step.html", {"form": form, "pending_user": user})
+    return render(request, "accounts/two_step.html", {"form": form, "pending_user": user, "recovery": recovery})
 
 
-def _finish(request, user):
+def _finish(request, user, signed_in_with):
     next_url = twostep.pending_next(request)
-    twostep.finish(request, user)
+    twostep.finish(request, user, signed_in_with)
     return HttpResponseRedirect(safe_next(request, next_url, fallback=reverse("home")))
+
+
+REAUTH = "alliance_two_step_reauth"  # when a logged-in user last confirmed their password to enrol
+ENROL_FAILED = "alliance_two_step_enrol_failed"  # wrong codes at enrolment not yet in the audit trail
+ENROL_AUDIT_SECONDS = 60
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def two_step_enrol(request):
     """Enrol an authenticator app: right after the password for a user who must have a
-    second factor (nothing else is reachable until it is done), or from the settings page."""
+    second factor (nothing else is reachable until it is done), or from the settings page
+    (the current password first)."""
     pending = not request.user.is_authenticated
-    user = twostep.pending_user(request) if pending else request.user
+    user = twostep.pending_user(request, twostep.ENROL_SECONDS) if pending else request.user
     if user is None:
-        return _start_again(request)
+        return _start_again(request, minutes=twostep.ENROL_SECONDS // 60)
     if twostep.factor_of(user) is not None:
         return redirect("two_step" if pending else "profile")
-    secret = request.session.get(twostep.CANDIDATE) or twostep.new_secret()
-    request.session[twostep.CANDIDATE] = secret
+    if not pending and time.time() - request.session.get(REAUTH, 0) > twostep.ENROL_SECONDS:
+        return _reauthenticate(request, user)
+    secret = twostep.candidate_secret(user)
+    if secret is None:  # confirmed meanwhile, in another tab
+        return redirect("two_step" if pending else "profile")
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         step = twostep.matching_step(secret, form.cleaned_data["code"])
         if step is not None:
-            codes = twostep.enrol(user, secret, step)
-            _signal(request, user, signals.ENROLLED)
-            next_url = twostep.pending_next(request) if pending else reverse("profile")
-            if pending:
-                twostep.finish(request, user)
-            request.session.pop(twostep.CANDIDATE, None)
-            return _recovery_codes_page(request, codes, next_url, enrolled=True)
-        _signal(request, user, signals.ENROLMENT_CODE_FAILED)
+            return _enrolled(request, user, secret, step, pending)
+        _enrolment_code_failed(request, user)
         form.add_error("code", "That code does not match. Check the app shows Alliance and try the newest code.")
     uri = twostep.provisioning_uri(secret, user)
     context = {
@@ -164,10 +183,56 @@ def two_step_enrol(request):
         "pending": pending,
         "required": twostep.required_for(user),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "uri": uri,
         # A data URI with the SVG namespace, like the self-report links' QR codes.
         "qr": segno.make(uri, error="m").svg_data_uri(scale=4, dark="#1f2d3d", border=4),
     }
     return render(request, "accounts/two_step_enrol.html", context)
+
+
+def _reauthenticate(request, user):
+    """A logged-in user's current password before they see a secret to enrol. A wrong one
+    counts toward the lockout like at login (django-axes hears authenticate's failure)."""
+    credentials = {"username": user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return _locked_out(request, credentials)
+    form = ReauthForm(request.POST or None)
+    if request.method == "POST" and "password" in request.POST and form.is_valid():
+        if authenticate(request, username=user.get_username(), password=form.cleaned_data["password"]) == user:
+            request.session[REAUTH] = time.time()
+            return redirect("two_step_enrol")
+        if getattr(request, "axes_locked_out", False):
+            return _locked_out(request, credentials)
+        form.add_error("password", "That is not your password.")
+    return render(request, "accounts/two_step_reauth.html", {"form": form})
+
+
+def _enrolment_code_failed(request, user):
+    """Audit wrong codes at enrolment (they are not counted toward the lockout), at most one
+    row a minute for a session, with the number of wrong codes since the previous row."""
+    now = time.time()
+    state = request.session.get(ENROL_FAILED) or {"at": 0, "count": 0}
+    state["count"] += 1
+    if now - state["at"] >= ENROL_AUDIT_SECONDS:
+        _signal(request, user, signals.ENROLMENT_CODE_FAILED, **{"wrong codes": state["count"]})
+        state = {"at": now, "count": 0}
+    request.session[ENROL_FAILED] = state
+
+
+def _enrolled(request, user, secret, step, pending):
+    codes = twostep.confirm_candidate(user, secret, step)
+    if codes is None:  # reset or replaced while the page was open
+        messages.info(request, "Your set-up was cancelled meanwhile. Please start again.")
+        return redirect("login" if pending else "profile")
+    unreported = (request.session.pop(ENROL_FAILED, None) or {}).get("count", 0)
+    _signal(request, user, signals.ENROLLED, **({"wrong codes before": unreported} if unreported else {}))
+    next_url = twostep.pending_next(request) if pending else reverse("profile")
+    if pending:
+        twostep.finish(request, user, signals.WITH_NEW_APP)
+    else:
+        request.session.pop(REAUTH, None)
+        twostep.mark_passed(request, user)
+    return _recovery_codes_page(request, codes, next_url, enrolled=True)
 
 
 def _recovery_codes_page(request, codes, next_url, enrolled=False):
@@ -178,20 +243,22 @@ def _recovery_codes_page(request, codes, next_url, enrolled=False):
 @require_POST
 def recovery_codes_renew(request):
     """A new set of recovery codes (the old ones stop working), confirmed with a current code
-    from the app; a wrong code counts toward the lockout like at login."""
+    from the app; a locked-out user is refused first, and a wrong code counts toward the
+    lockout like at login."""
     factor = twostep.factor_of(request.user)
     if factor is None:
         return redirect("two_step_enrol")
+    credentials = {"username": request.user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return _locked_out(request, credentials)
     form = CodeForm(request.POST)
     if form.is_valid():
         if twostep.use_code(factor, form.cleaned_data["code"]):
             codes = twostep.new_recovery_codes(request.user)
             _signal(request, request.user, signals.RECOVERY_CODES_RENEWED)
             return _recovery_codes_page(request, codes, reverse("profile"))
-        credentials = {"username": request.user.get_username()}
-        user_login_failed.send(sender=__name__, credentials=credentials, request=request, second_factor=True)
-        if getattr(request, "axes_locked_out", False):
-            logout(request)
+        if _wrong_code(request, request.user, credentials):
+            return _locked_out(request, credentials)
         form.add_error("code", WRONG_CODE)
     return _profile_page(request, ProfileForm(instance=request.user), form)
 

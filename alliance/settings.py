@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A logged-in user who needs the second step and whose session has not passed it is
+    # logged out and sent to it (promoted, MFA_FOR_CLINICIANS turned on, a reset).
+    "accounts.middleware.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who did what from where, for the audit trail; no-store on every page.
     "audit.middleware.AuditMiddleware",

@@ -86,7 +86,11 @@ def _groups_changed(sender, instance, action, reverse, model, pk_set, using=None
 
 
 def _logged_in(sender, request, user, **kwargs):
-    log.record(log.Action.LOGIN, user=user, request=request, object_type="accounts.user")
+    """A login, saying how the user signed in (the login views set it on the request:
+    password alone, or with an app code, a recovery code or a newly enrolled app)."""
+    how = getattr(request, account_signals.SIGNED_IN_WITH, None)
+    changes = {"signed in with": how} if how else None
+    log.record(log.Action.LOGIN, user=user, request=request, object_type="accounts.user", changes=changes)
 
 
 def _logged_out(sender, request, user, **kwargs):

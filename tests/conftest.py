@@ -10,8 +10,10 @@ import os
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.auth.signals import user_logged_in
 from hypothesis import settings as hypothesis_settings
 
+from accounts import twostep
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 # pytest-django's live_server with Playwright's sync API (stack notes).
@@ -22,6 +24,21 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+def passed_second_step_in_force_login(sender, request, user, **kwargs):
+    """Test-only: Client.force_login (and Client.login) log a user in without any page, so a
+    supervisor's session would lack the mark of a passed second step and
+    accounts.middleware.SecondStepMiddleware would send them to it. Most tests are about
+    other pages, so a session made that way counts as having passed it. Only those logins
+    are marked: the test client builds a bare HttpRequest for them (no method, no path),
+    which no real request is; a real login still goes through twostep.finish.
+    tests/test_two_step_session.py disconnects this to test the middleware itself."""
+    if request is not None and request.method is None and not request.path:
+        twostep.mark_passed(request, user)
+
+
+user_logged_in.connect(passed_second_step_in_force_login, dispatch_uid="tests.force_login_passes_second_step")
 
 
 @pytest.fixture

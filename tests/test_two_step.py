@@ -20,7 +20,8 @@ from django.utils import timezone
 from accounts import twostep
 from accounts.models import RecoveryCode, SecondFactor, User
 from audit.models import AuditEvent
-from tests.factories import UserFactory
+from selfreport.models import SelfReportLink
+from tests.factories import TherapySessionFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,8 @@ def logged_in_as(http):
 
 
 def audit_rows(username, action):
-    return list(AuditEvent.objects.filter(actor_username=username, action=action).values_list("changes", flat=True))
+    events = AuditEvent.objects.filter(actor_username=username, action=action).order_by("pk")
+    return list(events.values_list("changes", flat=True))
 
 
 # --- who needs it -----------------------------------------------------------------------------
@@ -118,7 +120,42 @@ def test_enrolment_shows_the_secret_and_a_qr_code_and_keeps_them_across_reloads(
     assert len(secret) == 32
     assert "".join(second.context["secret_groups"]) == secret  # the app may already have scanned it
     assert " ".join(first.context["secret_groups"]) in first.content.decode()
-    assert SecondFactor.objects.count() == 0  # nothing stored until a code confirms it
+    assert twostep.factor_of(sam) is None  # a candidate only, until a code confirms it
+    assert not SecondFactor.objects.get(user=sam).confirmed
+
+
+def test_logging_in_again_before_confirming_shows_the_same_secret_so_the_app_entry_keeps_working(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        first = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        traveller.shift(timedelta(minutes=20))  # the pending login ran out; the user logs in again
+        assert client.get(reverse("two_step_enrol"))["Location"] == reverse("login")
+        password(client)
+        assert "".join(client.get(reverse("two_step_enrol")).context["secret_groups"]) == first
+        traveller.shift(timedelta(minutes=1))
+        now = int(time.time()) // 30 * 30 + 15
+        traveller.move_to(now)
+        assert client.post(reverse("two_step_enrol"), {"code": code(first)}).status_code == 200
+        assert twostep.factor_of(sam).secret == first
+
+
+def test_a_secret_shown_over_an_hour_ago_and_never_confirmed_is_replaced(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        first = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        traveller.shift(timedelta(minutes=61))
+        password(client)
+        assert "".join(client.get(reverse("two_step_enrol")).context["secret_groups"]) != first
+
+
+def test_enrolment_offers_a_link_that_opens_the_authenticator_app(client, sam):
+    password(client)
+    page = client.get(reverse("two_step_enrol"))
+    secret = "".join(page.context["secret_groups"])
+    html = page.content.decode()
+    assert 'href="otpauth://totp/' in html
+    assert f"secret={secret}" in html
+    assert "Open in your authenticator app" in html
 
 
 def test_confirming_enrolment_logs_in_and_shows_ten_recovery_codes_once(client, sam, frozen):
@@ -153,24 +190,51 @@ def test_a_wrong_or_malformed_enrolment_code_is_refused_and_nothing_is_saved(cli
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     assert 'aria-invalid="true"' in response.content.decode()
-    assert SecondFactor.objects.count() == RecoveryCode.objects.count() == 0
+    assert twostep.factor_of(sam) is None
+    assert RecoveryCode.objects.count() == 0
     assert "_auth_user_id" not in client.session
     if typed and len(typed) == 6 and typed.isdigit():
-        assert audit_rows("sam", "login_failed") == [{"second factor": "wrong code at enrolment"}]
+        assert audit_rows("sam", "login_failed") == [{"second factor": "wrong code at enrolment", "wrong codes": 1}]
+    assert not AccessAttempt.objects.exists()  # not counted toward the lockout
 
 
-def test_a_pending_login_expires_after_five_minutes(client, sam):
+def test_wrong_codes_at_enrolment_are_audited_at_most_once_a_minute_with_their_count(client, sam):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         password(client)
-        traveller.shift(timedelta(minutes=6))
+        secret = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        wrong = "111111" if code(secret) != "111111" else "222222"
+        for _ in range(20):
+            client.post(reverse("two_step_enrol"), {"code": wrong})
+        assert audit_rows("sam", "login_failed") == [{"second factor": "wrong code at enrolment", "wrong codes": 1}]
+        traveller.shift(timedelta(seconds=61))
+        client.post(reverse("two_step_enrol"), {"code": wrong})
+        assert audit_rows("sam", "login_failed")[-1]["wrong codes"] == 20  # 19 held back and this one
+        for _ in range(3):
+            client.post(reverse("two_step_enrol"), {"code": wrong})
+        traveller.move_to(int(time.time()) // 30 * 30 + 15)
+        client.post(reverse("two_step_enrol"), {"code": code(secret)})
+        assert audit_rows("sam", "update") == [{"second factor": "enrolled", "wrong codes before": 3}]
+        assert not AccessAttempt.objects.exists()
+
+
+def test_a_pending_login_gives_five_minutes_for_a_code_and_fifteen_to_enrol(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        traveller.shift(timedelta(minutes=14))
+        assert client.get(reverse("two_step_enrol")).status_code == 200
+        traveller.shift(timedelta(minutes=2))
         response = client.get(reverse("two_step_enrol"))
         assert response["Location"] == reverse("login")
+        enrolled(sam)
+        password(client)
+        traveller.shift(timedelta(minutes=6))
         assert client.get(reverse("two_step"))["Location"] == reverse("login")
 
 
 def test_a_logged_in_clinician_may_enrol_from_their_settings_and_is_then_asked_for_codes(owner_client, frozen):
     page = owner_client.get(reverse("profile"))
     assert reverse("two_step_enrol") in page.content.decode()
+    owner_client.post(reverse("two_step_enrol"), {"password": PASSWORD})
     secret = "".join(owner_client.get(reverse("two_step_enrol")).context["secret_groups"])
     done = owner_client.post(reverse("two_step_enrol"), {"code": code(secret)})
     assert done.context["continue_to"] == reverse("profile")
@@ -231,14 +295,26 @@ def test_a_code_works_once_and_no_earlier_code_works_after_it(client, sam, froze
     assert client.post(reverse("two_step"), {"code": code(secret, 1)}).status_code == 302  # the next one does
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "abcdef", "x" * 41, "9999999"])
-def test_a_malformed_code_is_a_clear_error(client, sam, frozen, typed):
+@pytest.mark.parametrize("typed", ["", "12345", "abcdef", "x" * 41, "9999999", "12345x", "abcd-efgh-jkm"])
+def test_a_malformed_code_is_a_clear_error_and_does_not_count_toward_the_lockout(client, sam, frozen, typed):
     enrolled(sam)
     password(client)
     response = client.post(reverse("two_step"), {"code": typed})
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     assert "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists()
+    assert not audit_rows("sam", "login_failed")
+
+
+def test_spaces_in_an_app_code_and_hyphens_in_a_recovery_code_are_fine(client, sam, frozen):
+    secret, codes = enrolled(sam)
+    password(client)
+    typed = code(secret)
+    assert client.post(reverse("two_step"), {"code": f" {typed[:3]} {typed[3:]} "}).status_code == 302
+    client.post(reverse("logout"))
+    password(client)
+    assert client.post(reverse("two_step"), {"code": codes[0], "method": "recovery"}).status_code == 302
 
 
 def test_a_wrong_code_is_audited_as_a_failed_login(client, sam, frozen):
@@ -385,11 +461,40 @@ def test_a_reset_ends_the_users_open_sessions_and_no_one_elses(sam, owner, froze
     assert owners.get(reverse("home")).status_code == 200
 
 
-def test_a_reset_during_a_pending_login_sends_the_user_to_enrolment(client, sam, frozen):
+def test_a_reset_ends_a_login_waiting_at_the_code_so_it_cannot_enrol_an_app(client, sam, frozen):
+    enrolled(sam)
+    password(client)  # someone with the password, waiting at the code
+    twostep.reset(sam)
+    assert client.get(reverse("two_step"))["Location"] == reverse("login")
+    assert client.get(reverse("two_step_enrol"))["Location"] == reverse("login")
+    assert twostep.factor_of(sam) is None
+    assert not SecondFactor.objects.filter(user=sam).exists()  # not even a candidate
+
+
+def test_a_pending_login_from_before_a_reset_is_refused_even_if_its_session_survives(client, sam, frozen):
     enrolled(sam)
     password(client)
-    twostep.reset(sam)
-    assert client.get(reverse("two_step"))["Location"] == reverse("two_step_enrol")
+    saved = dict(client.session.items())
+    twostep.reset(sam)  # ends the session row...
+    session = client.session
+    session.update(saved)  # ...which a request still under way could write back
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    assert client.get(reverse("two_step_enrol"))["Location"] == reverse("login")
+    assert not SecondFactor.objects.filter(user=sam).exists()
+
+
+def test_an_administrator_resetting_users_with_no_second_factor_changes_nothing(client, sam, owner, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [sam.pk, owner.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "nobody (none of them had one)" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="update", object_type="accounts.user").exists()
+    assert password(Client())["Location"] == reverse("two_step_enrol")  # sam still enrols at login
 
 
 def test_a_clinician_cannot_reset_anyones_second_factor(client, owner, sam):
@@ -412,11 +517,14 @@ def test_the_admin_login_page_sends_everyone_to_the_two_step_login(client, sam, 
     assert client.get(reverse("admin:login")).status_code == 403
 
 
-def test_the_user_list_shows_who_has_a_second_factor(client, sam, admin_user):
+def test_the_user_list_shows_who_has_a_second_factor(client, sam, owner, admin_user):
     enrolled(sam)
+    twostep.candidate_secret(owner)  # shown at enrolment, never confirmed: not a second factor
     client.force_login(admin_user)
-    html = client.get(reverse("admin:accounts_user_changelist")).content.decode()
-    assert "second factor" in html.lower()
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    admin = response.context["cl"].model_admin
+    shown = {user.username: admin.two_step(user) for user in response.context["cl"].result_list}
+    assert shown == {"sam": True, "owner": False, "admin": False}
 
 
 # --- what it does not touch ---------------------------------------------------------------
@@ -426,6 +534,15 @@ def test_the_user_list_shows_who_has_a_second_factor(client, sam, admin_user):
 def test_client_self_report_links_need_no_login_whatever_the_setting(client, db):
     response = client.get(reverse("self_report", args=["an-unknown-token"]))
     assert response.status_code == 200
+
+
+@override_settings(MFA_FOR_CLINICIANS=True)
+def test_a_valid_self_report_link_works_with_the_organisation_setting_on(client, owner, their_client):
+    _, token = SelfReportLink.create_for(TherapySessionFactory(client=their_client), owner)
+    response = client.get(reverse("self_report", args=[token]))
+    assert response.status_code == 200
+    assert "selfreport/respond.html" in [t.name for t in response.templates]  # the questions, not "closed"
+    assert "Hi J.M." in response.content.decode()
 
 
 def test_the_secret_is_never_shown_after_enrolment(client, sam, frozen):
