@@ -17,7 +17,7 @@ EVENTS = (ENROLLED, RESET, RECOVERY_CODES_RENEWED, RECOVERY_CODE_USED, ENROLMENT
 # How a user signed in: login views set this attribute on the request before login(), and
 # the audit's user_logged_in receiver writes it on the login row.
 SIGNED_IN_WITH = "alliance_signed_in_with"
-WITH_PASSWORD = "password"
+ONE_STEP = "password"  # no second factor: a clinician who did not enrol
 WITH_APP_CODE = "password and app code"
 WITH_RECOVERY_CODE = "password and recovery code"
 WITH_NEW_APP = "password and a newly enrolled app"

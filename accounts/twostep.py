@@ -43,6 +43,7 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 RECOVERY_LENGTH = 12
 _HASH_SALT = "accounts.twostep.recovery-code"
+_CANDIDATE_SALT = "accounts.twostep.candidate"
 
 
 def required_for(user) -> bool:
@@ -62,13 +63,27 @@ def factor_of(user):
     return SecondFactor.objects.filter(user=user, confirmed=True).first()
 
 
-def candidate_secret(user):
-    """The secret to show at enrolment: the one shown before if it is less than
-    CANDIDATE_SECONDS old (the user's app may hold it already), else a new one; None if
-    the user has a confirmed factor."""
+def candidate_proof(secret) -> str:
+    """What the enrolling browser keeps (a cookie) to be shown the same candidate again: a
+    keyed hash of the secret, never the secret."""
+    return salted_hmac(_CANDIDATE_SALT, secret, algorithm="sha256").hexdigest()
+
+
+def candidate_secret(user, proof=""):
+    """The secret to show at enrolment. The candidate shown before, if it is less than
+    CANDIDATE_SECONDS old and `proof` (from the browser it was shown in) matches it: the
+    user's app may hold it already. Otherwise a new one, replacing it, so someone else with
+    the password never sees the secret the user is about to confirm. None if the user has a
+    confirmed factor."""
     cutoff = timezone.now() - timedelta(seconds=CANDIDATE_SECONDS)
-    SecondFactor.objects.filter(user=user, confirmed=False, enrolled_at__lt=cutoff).delete()
-    row, _ = SecondFactor.objects.get_or_create(user=user, defaults={"secret": new_secret(), "confirmed": False})
+    row = SecondFactor.objects.filter(user=user).first()
+    if row is not None and row.confirmed:
+        return None
+    if row is not None and row.enrolled_at >= cutoff and hmac.compare_digest(str(proof), candidate_proof(row.secret)):
+        return row.secret
+    with transaction.atomic():
+        SecondFactor.objects.filter(user=user, confirmed=False).delete()
+        row, _ = SecondFactor.objects.get_or_create(user=user, defaults={"secret": new_secret(), "confirmed": False})
     return None if row.confirmed else row.secret
 
 

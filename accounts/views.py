@@ -57,7 +57,7 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
         user = form.get_user()
         enrolled = twostep.factor_of(user) is not None
         if not enrolled and not twostep.required_for(user):
-            setattr(self.request, signals.SIGNED_IN_WITH, signals.WITH_PASSWORD)
+            setattr(self.request, signals.SIGNED_IN_WITH, signals.ONE_STEP)
             return super().form_valid(form)
         twostep.begin(self.request, user, self.get_success_url())
         return redirect("two_step" if enrolled else "two_step_enrol")
@@ -151,6 +151,8 @@ def _finish(request, user, signed_in_with):
 REAUTH = "alliance_two_step_reauth"  # when a logged-in user last confirmed their password to enrol
 ENROL_FAILED = "alliance_two_step_enrol_failed"  # wrong codes at enrolment not yet in the audit trail
 ENROL_AUDIT_SECONDS = 60
+# The browser that was shown a candidate secret is shown it again (twostep.candidate_secret).
+CANDIDATE_COOKIE = "alliance_enrol"
 
 
 @login_not_required
@@ -167,7 +169,7 @@ def two_step_enrol(request):
         return redirect("two_step" if pending else "profile")
     if not pending and time.time() - request.session.get(REAUTH, 0) > twostep.ENROL_SECONDS:
         return _reauthenticate(request, user)
-    secret = twostep.candidate_secret(user)
+    secret = twostep.candidate_secret(user, request.COOKIES.get(CANDIDATE_COOKIE, ""))
     if secret is None:  # confirmed meanwhile, in another tab
         return redirect("two_step" if pending else "profile")
     form = EnrolForm(request.POST or None)
@@ -187,7 +189,17 @@ def two_step_enrol(request):
         # A data URI with the SVG namespace, like the self-report links' QR codes.
         "qr": segno.make(uri, error="m").svg_data_uri(scale=4, dark="#1f2d3d", border=4),
     }
-    return render(request, "accounts/two_step_enrol.html", context)
+    response = render(request, "accounts/two_step_enrol.html", context)
+    response.set_cookie(
+        CANDIDATE_COOKIE,
+        twostep.candidate_proof(secret),
+        max_age=twostep.CANDIDATE_SECONDS,
+        path=reverse("two_step_enrol"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _reauthenticate(request, user):

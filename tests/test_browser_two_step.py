@@ -32,7 +32,7 @@ def serious_accessibility_problems(page):
 
 def test_a_supervisor_enrols_an_app_and_logs_in_with_its_code(live_server, browser):
     UserFactory(username="morgan", first_name="Morgan", last_name="Lee", role=User.Role.SUPERVISOR, password=PASSWORD)
-    context = browser.new_context(bypass_csp=True)  # to inject axe-core
+    context = browser.new_context(bypass_csp=True, permissions=["clipboard-read", "clipboard-write"])  # axe-core
     page = context.new_page()
     violations = csp_violations(page)
     give_password(page, live_server.url, "morgan", "/accounts/login/?next=/team/")
@@ -53,6 +53,9 @@ def test_a_supervisor_enrols_an_app_and_logs_in_with_its_code(live_server, brows
 
     secret = page.locator("#secret").inner_text().replace(" ", "")
     assert len(secret) == 32
+    app_link = page.get_by_role("link", name="Open in your authenticator app")
+    assert app_link.get_attribute("href").startswith("otpauth://totp/")
+    assert f"secret={secret}" in app_link.get_attribute("href")
     page.get_by_label("Code from the app").fill("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("That code does not match")).to_be_visible()
@@ -62,6 +65,9 @@ def test_a_supervisor_enrols_an_app_and_logs_in_with_its_code(live_server, brows
     codes = page.locator("#recovery-codes li").all_inner_texts()
     assert len(codes) == 10
     assert all(re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", c) for c in codes)
+    page.get_by_role("button", name="Copy the codes").click()
+    expect(page.get_by_text("Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()").split() == codes
     save_screenshot(page, "two-step-02-recovery-codes")
     assert serious_accessibility_problems(page) == []
     page.get_by_role("link", name="I have saved them, continue").click()
@@ -89,21 +95,24 @@ def test_a_supervisor_without_the_phone_logs_in_with_a_recovery_code_once(live_s
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     give_password(page, live_server.url, "nadia")
     expect(page).to_have_url(re.compile(r"/accounts/two-step/$"))
-    page.get_by_text("No phone at hand?").click()
+    assert page.get_by_label("Code", exact=True).get_attribute("inputmode") == "numeric"
+    page.get_by_text("Use a recovery code instead").click()
     expect(page.get_by_text("Enter one of the recovery codes")).to_be_visible()
-    page.get_by_label("Code", exact=True).fill(codes[0])
+    page.get_by_label("Recovery code").fill(codes[0])
     screenshot("two-step-05-recovery-code-phone")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue with the recovery code").click()
     expect(page.get_by_text("You used a recovery code; 9 left.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Toggle navigation").click()
     page.get_by_role("button", name="Log out").click()
 
     give_password(page, live_server.url, "nadia")
-    page.get_by_label("Code", exact=True).fill(codes[0])
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("Use a recovery code instead").click()
+    page.get_by_label("Recovery code").fill(codes[0])
+    page.get_by_role("button", name="Continue with the recovery code").click()
     expect(page.get_by_text("That code is not right, or was already used.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/two-step/$"))
-    page.get_by_label("Code", exact=True).fill(codes[1])
-    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Recovery code")).to_be_focused()  # the recovery input stays open, with its error
+    page.get_by_label("Recovery code").fill(codes[1])
+    page.get_by_role("button", name="Continue with the recovery code").click()
     expect(page.get_by_text("You used a recovery code; 8 left.")).to_be_visible()

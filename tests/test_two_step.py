@@ -139,6 +139,19 @@ def test_logging_in_again_before_confirming_shows_the_same_secret_so_the_app_ent
         assert twostep.factor_of(sam).secret == first
 
 
+def test_someone_else_with_the_password_is_never_shown_the_secret_the_user_will_confirm(client, sam, frozen):
+    password(client)
+    users = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+    intruder = Client()
+    password(intruder)  # another browser, the same password, while the user is enrolling
+    theirs = "".join(intruder.get(reverse("two_step_enrol")).context["secret_groups"])
+    assert theirs != users
+    password(client)  # the user logs in again: the intruder's key is not passed on either
+    again = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+    assert again not in (theirs, users)
+    assert SecondFactor.objects.get(user=sam).secret == again
+
+
 def test_a_secret_shown_over_an_hour_ago_and_never_confirmed_is_replaced(client, sam):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         password(client)
@@ -582,7 +595,6 @@ def test_two_requests_with_the_same_code_cannot_both_pass(sam, frozen):
     first, second = SecondFactor.objects.get(user=sam), SecondFactor.objects.get(user=sam)  # both read last_step 0
     assert twostep.use_code(first, code(secret))
     assert not twostep.use_code(second, code(secret))  # the UPDATE's WHERE last_step < step refuses it
-
 
 
 def test_a_typed_code_is_not_kept_in_the_lockout_records(client, sam, frozen):
