@@ -102,8 +102,11 @@ class SecondStepMiddleware:
         then = safe_next(request, request.get_full_path(), "") if request.method == "GET" else ""
         logout(request)  # flushes the session (audited as a logout)
         twostep.begin(request, user, then, backend=backend)
-        messages.info(request, "Your account now needs a second step at login: a code from an authenticator app.")
-        return redirect("two_step" if twostep.factor_of(user) is not None else "two_step_enrol")
+        if twostep.factor_of(user) is not None:
+            messages.info(request, "Please confirm it is you with a code from your authenticator app.")
+            return redirect("two_step")
+        messages.info(request, "Your account now needs a second step at login: set up an authenticator app.")
+        return redirect("two_step_enrol")
 
 
 def mark_login_time(sender, request, user, **kwargs):

@@ -1,6 +1,7 @@
 """Two-step login, part 2 (issue 16 review): open sessions of users who come to need the second
 step, the mark a passed second step leaves, voluntary enrolment behind the password, the
-lockout on new recovery codes, the code page's two inputs, and how the login row says how.
+lockout on new recovery codes, the code page's two inputs, how the login row says how, the
+enrolment's candidate secret and link, wrong codes at enrolment, and resets.
 
 Named users: `sam` a supervisor, `owner` a clinician, `admin` a superuser. The suite marks
 sessions made by Client.force_login as having passed the second step (tests/conftest.py);
@@ -8,6 +9,7 @@ the `real_logins_only` fixture turns that off here, so only the real pages mark 
 """
 
 import time
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -16,6 +18,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models import F
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import twostep
 from accounts.middleware import SecondStepMiddleware
@@ -267,3 +270,98 @@ def test_the_login_row_of_an_enrolment_says_a_new_app(client, frozen):
     secret = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
     client.post(reverse("two_step_enrol"), {"code": code(secret)})
     assert login_rows("ada") == [{"signed in with": "password and a newly enrolled app"}]
+
+
+# --- enrolment: the candidate secret, the link, wrong codes; resets -------------------------
+
+
+def test_logging_in_again_before_confirming_shows_the_same_secret_so_the_app_entry_keeps_working(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        first = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        traveller.shift(timedelta(minutes=20))  # the pending login ran out; the user logs in again
+        assert client.get(reverse("two_step_enrol"))["Location"] == reverse("login")
+        password(client)
+        assert "".join(client.get(reverse("two_step_enrol")).context["secret_groups"]) == first
+        traveller.shift(timedelta(minutes=1))
+        now = int(time.time()) // 30 * 30 + 15
+        traveller.move_to(now)
+        assert client.post(reverse("two_step_enrol"), {"code": code(first)}).status_code == 200
+        assert twostep.factor_of(sam).secret == first
+
+
+def test_someone_else_with_the_password_is_never_shown_the_secret_the_user_will_confirm(client, sam, frozen):
+    password(client)
+    users = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+    intruder = Client()
+    password(intruder)  # another browser, the same password, while the user is enrolling
+    theirs = "".join(intruder.get(reverse("two_step_enrol")).context["secret_groups"])
+    assert theirs != users
+    password(client)  # the user logs in again: the intruder's key is not passed on either
+    again = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+    assert again not in (theirs, users)
+    assert SecondFactor.objects.get(user=sam).secret == again
+
+
+def test_a_secret_shown_over_an_hour_ago_and_never_confirmed_is_replaced(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        first = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        traveller.shift(timedelta(minutes=61))
+        password(client)
+        assert "".join(client.get(reverse("two_step_enrol")).context["secret_groups"]) != first
+
+
+def test_enrolment_offers_a_link_that_opens_the_authenticator_app(client, sam):
+    password(client)
+    page = client.get(reverse("two_step_enrol"))
+    secret = "".join(page.context["secret_groups"])
+    html = page.content.decode()
+    assert 'href="otpauth://totp/' in html
+    assert f"secret={secret}" in html
+    assert "Open in your authenticator app" in html
+
+
+def test_wrong_codes_at_enrolment_are_audited_at_most_once_a_minute_with_their_count(client, sam):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        password(client)
+        secret = "".join(client.get(reverse("two_step_enrol")).context["secret_groups"])
+        wrong = "111111" if code(secret) != "111111" else "222222"
+        for _ in range(20):
+            client.post(reverse("two_step_enrol"), {"code": wrong})
+        assert audit_rows("sam", "login_failed") == [{"second factor": "wrong code at enrolment", "wrong codes": 1}]
+        traveller.shift(timedelta(seconds=61))
+        client.post(reverse("two_step_enrol"), {"code": wrong})
+        assert audit_rows("sam", "login_failed")[-1]["wrong codes"] == 20  # 19 held back and this one
+        for _ in range(3):
+            client.post(reverse("two_step_enrol"), {"code": wrong})
+        traveller.move_to(int(time.time()) // 30 * 30 + 15)
+        client.post(reverse("two_step_enrol"), {"code": code(secret)})
+        assert audit_rows("sam", "update") == [{"second factor": "enrolled", "wrong codes before": 3}]
+        assert not AccessAttempt.objects.exists()
+
+
+def test_a_pending_login_from_before_a_reset_is_refused_even_if_its_session_survives(client, sam, frozen):
+    enrolled(sam)
+    password(client)
+    saved = dict(client.session.items())
+    twostep.reset(sam)  # ends the session row...
+    session = client.session
+    session.update(saved)  # ...which a request still under way could write back
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    assert client.get(reverse("two_step_enrol"))["Location"] == reverse("login")
+    assert not SecondFactor.objects.filter(user=sam).exists()
+
+
+def test_an_administrator_resetting_users_with_no_second_factor_changes_nothing(client, sam, owner, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [sam.pk, owner.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "nobody (none of them had one)" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="update", object_type="accounts.user").exists()
+    assert password(Client())["Location"] == reverse("two_step_enrol")  # sam still enrols at login
