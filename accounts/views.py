@@ -79,10 +79,10 @@ def admin_login(request, extra_context=None):
     return auth_views.redirect_to_login(safe_next(request, request.GET.get(REDIRECT_FIELD_NAME), fallback))
 
 
-def _start_again(request, minutes=5):
+def _start_again(request, what="the code was not entered within 5 minutes"):
     if request.user.is_authenticated:
         return redirect("home")
-    messages.info(request, f"Log in again: the code was not entered within {minutes} minutes.")
+    messages.info(request, f"Log in again: {what}.")
     return redirect("login")
 
 
@@ -164,7 +164,7 @@ def two_step_enrol(request):
     pending = not request.user.is_authenticated
     user = twostep.pending_user(request, twostep.ENROL_SECONDS) if pending else request.user
     if user is None:
-        return _start_again(request, minutes=twostep.ENROL_SECONDS // 60)
+        return _start_again(request, f"the set-up was not finished within {twostep.ENROL_SECONDS // 60} minutes")
     if twostep.factor_of(user) is not None:
         return redirect("two_step" if pending else "profile")
     if not pending and time.time() - request.session.get(REAUTH, 0) > twostep.ENROL_SECONDS:
