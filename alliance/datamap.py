@@ -22,6 +22,8 @@ NOT_BACKED_UP = {
     "axes.accessattemptexpiration": "when those counters expire",
     "axes.accessfailurelog": "django-axes' failure log (disabled here; failures are audited)",
     "axes.accesslog": "django-axes' login log (disabled here; logins are audited)",
+    "clients.flagwalk": "the flag rules' walk of each series, kept to speed up saves; the first save after a "
+    "restore walks the whole series again and stores it",
 }
 
 # Rows that migrations create on every server (the instrument, the audit readers'
