@@ -107,6 +107,41 @@ def duration_minutes(value):
     return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else value
 
 
+NOT_RATED = format_html(
+    '<td class="rating rating-na" title="Not rated"><span aria-hidden="true">{}</span>'
+    '<span class="visually-hidden">not rated</span></td>',
+    "·",
+)
+AMONG_THE_WEAKEST = format_html('<span class="visually-hidden">{}</span>', " (among the weakest)")
+
+
+@register.simple_tag
+def map_cells(cells):
+    """One factor's row of a factor map (clients.insights.FactorMap): a cell per column,
+    the mean to one decimal and its colour band, or "not rated". Built here rather than
+    in the template: it is drawn for every factor and column."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                format_html(
+                    '<td class="rating map-{}{}" title="Mean of {} latest rating{}">{}{}</td>',
+                    cell.band,
+                    " weakest" if cell.weakest else "",
+                    cell.count,
+                    "" if cell.count == 1 else "s",
+                    f"{cell.mean:.1f}",
+                    AMONG_THE_WEAKEST if cell.weakest else "",
+                )
+                if cell
+                else NOT_RATED,
+            )
+            for cell in cells
+        ),
+    )
+
+
 @register.simple_tag
 def map_legend():
     """The factor map's colour classes with the mean each stands for: [(band, "1"), (15, "1.5"), ...]."""

@@ -1,6 +1,7 @@
 """Flags in templates: badges and the texts from flags.labels (the one label builder)."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -41,6 +42,50 @@ def flag_badge(flag, names=None):
         symbol,
         text,
     )
+
+
+REVIEWED_MARK = format_html(
+    '<span class="small text-success ms-1" title="Reviewed by the supervisor">{}'
+    '<span class="visually-hidden"> reviewed</span></span>',
+    "✓",
+)
+NO_FLAGS = format_html('<span class="visually-hidden">{}</span>', "none")
+BADGES_SHOWN = 4
+
+
+@register.simple_tag
+def flag_badges(client, names=None, show_days=False):
+    """A client's open flags (`flag_list`, insights.attach_flags) as badges: at most four,
+    then "+N more" (with show_days, how long each has been open: the queues). Built
+    here rather than in an included template: it is drawn once per row of a list."""
+    flags = client.flag_list
+    parts = []
+    for flag in flags[:BADGES_SHOWN]:
+        parts.append(flag_badge(flag, names))
+        if flag.reviewed_at:
+            parts.append(REVIEWED_MARK)
+        if show_days:
+            days = days_open(flag)
+            parts.append(
+                format_html(
+                    '<span class="small text-body-secondary ms-1 text-nowrap">open {} day{}</span>',
+                    days,
+                    "" if days == 1 else "s",
+                )
+            )
+        parts.append(" ")
+    if not flags:
+        parts.append(NO_FLAGS)
+    more = ""
+    if len(flags) > BADGES_SHOWN:
+        more = format_html(
+            '<a class="small text-nowrap" href="{}#focus">+{} more'
+            '<span class="visually-hidden"> flags for {}</span></a>',
+            reverse("client_detail", args=[client.pk]),
+            len(flags) - BADGES_SHOWN,
+            client.label,
+        )
+    return format_html("{}\n{}", format_html_join("", "{}", ((part,) for part in parts)), more)
 
 
 @register.simple_tag
