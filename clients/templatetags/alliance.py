@@ -136,6 +136,31 @@ def map_cells(cells):
     )
 
 
+NOT_ASSESSED = format_html(
+    '<td class="rating rating-na" title="Not assessed"><span aria-hidden="true">{}</span>'
+    '<span class="visually-hidden">not assessed</span></td>',
+    "·",
+)
+
+
+@register.simple_tag
+def rating_cells(ratings):
+    """A factor's row of a ratings grid: one heat-map cell per Rating (or None), the colour
+    and the number (the note as its title), hatched when not assessed. Built here rather
+    than by an included template per cell (a client page draws hundreds)."""
+    return mark_safe("".join(_rating_cell(r) for r in ratings))  # noqa: S308  # nosec B308, B703 see _rating_cell
+
+
+def _rating_cell(rating) -> str:
+    """One cell as HTML: the score is a whole number; a note (free text) goes through format_html."""
+    if not (rating and rating.score):
+        return NOT_ASSESSED
+    score = int(rating.score)
+    if rating.note:
+        return format_html('<td class="rating rating-{}" title="{}">{}</td>', score, rating.note, score)
+    return f'<td class="rating rating-{score}">{score}</td>'
+
+
 @register.simple_tag
 def map_legend():
     """The factor map's colour classes with the mean each stands for: [(band, "1"), (15, "1.5"), ...]."""
