@@ -1,5 +1,6 @@
 """Small presentation helpers for alliance scores."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
@@ -64,6 +65,7 @@ def sparkline(sessions, label=""):
 
 
 @register.filter
+@functools.lru_cache(maxsize=4096)  # a page shows hundreds of scores, most of them repeated
 def score(value):
     """A 0-100 score as a whole number, or an en dash when there is none."""
     if value is None:

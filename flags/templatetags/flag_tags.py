@@ -88,6 +88,58 @@ def flag_badges(client, names=None, show_days=False):
     return format_html("{}\n{}", format_html_join("", "{}", ((part,) for part in parts)), more)
 
 
+@register.simple_tag(takes_context=True)
+def review_cards(context, client, names=None):
+    """A client's open flags (`flag_cards`, insights.attach_flags) in a supervisor's queue:
+    per card its badge, how long it has been open, the flags it holds, and "reviewed" or
+    the button that marks it so. Built here rather than in the template: the queue
+    draws it for every flag of every row."""
+    request = context.get("request")
+    back = request.get_full_path() if request else ""
+    csrf = context.get("csrf_token")
+    action = reverse("flag_mark", args=[client.pk, "reviewed"])
+    items = []
+    for card in client.flag_cards:
+        flag = card.flag
+        days = days_open(flag)
+        members = ""
+        if card.members:
+            members = format_html(
+                '<span class="small">with</span> {}',
+                format_html_join("", "{} ", ((flag_badge(m, names),) for m in card.members)),
+            )
+        if card.reviewed:
+            mark = format_html('<span class="small text-success">{}</span>', "✓ reviewed")
+        else:
+            mark = format_html(
+                '<form method="post" action="{}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" '
+                'value="{}">\n              {}<input type="hidden" name="next" value="{}">\n              '
+                '<button class="btn btn-sm btn-outline-success btn-compact text-nowrap" type="submit">Mark reviewed'
+                '<span class="visually-hidden">: {}, {}</span></button>\n            </form>',
+                action,
+                csrf or "",
+                format_html_join("", '<input type="hidden" name="key" value="{}">', ((key,) for key in card.keys)),
+                back,
+                client.label,
+                flag_label(flag, names),
+            )
+        items.append(
+            format_html(
+                '\n          <li class="d-flex flex-wrap align-items-center gap-1 mb-1">{}\n            '
+                '<span class="small text-body-secondary text-nowrap">open {} day{}</span>\n            {}\n'
+                "            {}\n          </li>",
+                flag_badge(flag, names),
+                days,
+                "" if days == 1 else "s",
+                members,
+                mark,
+            )
+        )
+    return format_html(
+        '<ul class="list-unstyled mb-0">{}\n        </ul>\n', format_html_join("", "{}", ((i,) for i in items))
+    )
+
+
 @register.simple_tag
 def flag_label(flag, names=None):
     return labels.label(flag, names or {})
