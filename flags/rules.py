@@ -1,8 +1,11 @@
 """The flag rules: the one place that turns a client's series into flags.
 
-Pure functions over plain values (no database, no Django models), so every
+Pure code over plain values (no database, no Django models), so every
 rule is unit-tested on synthetic series (tests/test_flag_rules.py). The app
 builds the inputs (clients.recording) and stores the result (flags.models).
+The session-derived rules run in one walk over the series, session by
+session (`Walk`): `evaluate` walks a whole series; a save walks on from a
+stored walk (flags.state) when it only adds a newer session.
 
 Every flag has a stable identity: its kind, the session that opened it and,
 for a flag about one factor, that factor. Reviews attach to the identity, so
