@@ -334,9 +334,11 @@ def _walk_to_take_up(client: Client, appended: TherapySession | None, fingerprin
     if appended is None or client.status != Client.Status.ACTIVE:
         return None
     data = FlagWalk.objects.filter(client=client, fingerprint=fingerprint).values_list("data", flat=True).first()
-    if data is None or data["position"] != client.session_count or data["position"] == 0:
+    if data is None or data["position"] == 0:
         return None
     day, pk = data["after"]
+    if (data["position"], day, pk) != (client.session_count, str(client.last_session_on), client.latest_session_id):
+        return None  # written before the stored summary last changed: walk the whole series
     if (str(appended.date), appended.pk) <= (day, pk):
         return None  # back-dated: the sessions after it are walked again
     return data
