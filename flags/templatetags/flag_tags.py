@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from alliance import redirects
 from flags import labels, rules
 from flags.models import can_be_known, predecessors
 
@@ -113,12 +114,13 @@ def review_cards(context, client, names=None):
         else:
             mark = format_html(
                 '<form method="post" action="{}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" '
-                'value="{}">\n              {}<input type="hidden" name="next" value="{}">\n              '
+                'value="{}">\n              {}<input type="hidden" name="{}" value="{}">\n              '
                 '<button class="btn btn-sm btn-outline-success btn-compact text-nowrap" type="submit">Mark reviewed'
                 '<span class="visually-hidden">: {}, {}</span></button>\n            </form>',
                 action,
                 csrf or "",
                 format_html_join("", '<input type="hidden" name="key" value="{}">', ((key,) for key in card.keys)),
+                redirects.FIELD,
                 back,
                 client.label,
                 flag_label(flag, names),
