@@ -24,6 +24,9 @@ NOT_BACKED_UP = {
     "axes.accesslog": "django-axes' login log (disabled here; logins are audited)",
     "clients.flagwalk": "the flag rules' walk of each series, kept to speed up saves; the first save after a "
     "restore walks the whole series again and stores it",
+    "accounts.secondfactor": "the authenticator secrets, secrets like passwords but usable without cracking: "
+    "after a restore each user who must have a second factor enrols again at their next login",
+    "accounts.recoverycode": "the recovery codes of those secrets (hashed), void without them",
 }
 
 # Rows that migrations create on every server (the instrument, the audit readers'
