@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 MAX_LENGTH = 2000
+FIELD = "next"  # the form field (or parameter) naming the page to go back to
 # Only the characters RFC 3986 allows in a URL: no markup, double quotes,
 # spaces, backslashes, NUL or other control characters.
 _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
@@ -44,7 +45,7 @@ def safe_next(request, value, fallback):
 def redirect_to_next(request, fallback, fragment=""):
     """Redirect to the posted `next` if it is a safe local path, else to `fallback`
     (the page the form belongs to); `fragment` replaces any fragment it had."""
-    url = safe_next(request, request.POST.get("next", ""), fallback)
+    url = safe_next(request, request.POST.get(FIELD, ""), fallback)
     if fragment:
         url = f"{url.split('#')[0]}#{fragment}"
     return HttpResponseRedirect(url)

@@ -8,7 +8,7 @@ of queries, and shapes them for the client and session pages.
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 
 from clients.models import Client, PromptTrial, Rating
 from clients.recording import series
@@ -388,17 +388,17 @@ def factor_map(clients, columns, by):
     column_of = {
         c.latest_session_id: (c.clinician_id if by == "clinician" else c.pk) for c in clients if c.latest_session_id
     }
-    sums = defaultdict(lambda: [0, 0])  # (factor, column) -> [total, count]
-    # Only the latest sessions' rating rows, by primary key: no join, whatever the organisation's size.
-    for session_id, factor_id, score in Rating.objects.filter(
-        session_id__in=column_of, score__isnull=False
-    ).values_list("session_id", "factor_id", "score"):
-        total = sums[(factor_id, column_of[session_id])]
-        total[0] += score
-        total[1] += 1
+    # Only the latest sessions' rating rows, by primary key, summed per factor and column in SQL.
+    column = "session__client__clinician_id" if by == "clinician" else "session__client_id"
+    sums = (
+        Rating.objects.filter(session_id__in=column_of, score__isnull=False)
+        .values_list("factor_id", column)
+        .annotate(total=Sum("score"), n=Count("score"))
+        .order_by()
+    )
     cells = defaultdict(dict)
-    for (factor_id, column), (total, n) in sums.items():
-        cells[factor_id][column] = Cell(mean=round(total / n, 1), count=n)
+    for factor_id, key, total, n in sums:
+        cells[factor_id][key] = Cell(mean=round(total / n, 1), count=n)
     for column in {key for by_column in cells.values() for key in by_column}:
         mark_weakest([c for by_column in cells.values() if (c := by_column.get(column))])
     factors = list(Factor.objects.in_form_order())

@@ -392,3 +392,18 @@ class PromptTrial(models.Model):
 
     def __str__(self):
         return f"{self.client}: {self.prompt}"
+
+
+class FlagWalk(models.Model):
+    """The flag rules' walk of a client's series after their latest session
+    (flags.rules.Walk as flags.state keeps it), written with the flags: a session
+    added after it is walked from here, so a save does not re-read the history
+    (clients.recording.refresh_flags). Derived and replaceable: without it, or
+    made with other rules, thresholds or factors, the whole series is walked."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, primary_key=True, related_name="flag_walk")
+    fingerprint = models.CharField(max_length=32)
+    data = models.JSONField()
+
+    def __str__(self):
+        return f"{self.client}: flag walk"

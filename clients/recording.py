@@ -17,20 +17,21 @@ bulk, and refuses an edit based on a version someone else has since changed.
 import json
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit import log
-from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
+from clients.models import SUMMARY_FIELDS, Client, FlagWalk, Rating, TherapySession
 from factors import scoring
 from factors.models import Factor
-from flags import rules
-from flags.models import Flag, FlagReview, apply_reviews, marks_for, thresholds
+from flags import rules, state
+from flags.models import Flag, FlagReview, Status, apply_reviews, marks_for, thresholds
 
 FLAG_FIELDS = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
 FLAG_ATTRS = [(f.name, f.attname) for f in Flag._meta.concrete_fields if f.name in FLAG_FIELDS]
 JSON_FIELDS = {f.name for f in Flag._meta.concrete_fields if f.get_internal_type() == "JSONField"}
 SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_score"]
+CLIENT_KINDS = [rules.CLIENT_CONCERN, rules.DISCREPANCY]  # re-read at every refresh (flags.rules.Walk)
 
 
 class StaleSessionError(Exception):
@@ -71,6 +72,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
     if not session.pk and client.status != Client.Status.ACTIVE:
         raise ClientNotActiveError(session.client_id)
     session.client = client  # the row as it is under the lock, not as the form saw it
+    appended = None if session.pk else session  # a new session: the flags may be taken up from the stored walk
     if session.pk and expected_version is not None:
         _update_if_unchanged(session, expected_version)
     else:
@@ -115,7 +117,7 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
-    refresh_flags(client, locked=True)
+    refresh_flags(client, locked=True, appended=appended)
 
 
 def _update_if_unchanged(session, expected_version):
@@ -236,22 +238,27 @@ def _close_links(links):
 # --- The client's series and flags --------------------------------------------
 
 
-def series(client: Client) -> list[rules.Point]:
-    """The client's counted (not voided) sessions as the rules' series, oldest first (three queries).
+def series(client: Client, after: tuple | None = None) -> list[rules.Point]:
+    """The client's counted (not voided) sessions as the rules' series, oldest first (three
+    queries); with `after` ((date, id) of a session), only the sessions after that one.
 
     The client's own answers come through the self-report links of each
     session (by relation name: that app sits above this one); where a session
     has several answered links, the latest answered one counts.
     """
-    ratings: dict[int, dict[str, int | None]] = {}
+    sessions = client.sessions.counted()
     counted = Rating.objects.filter(session__client=client, session__voided_at__isnull=True)
+    if after is not None:
+        day, pk = after
+        sessions = sessions.filter(Q(date__gt=day) | Q(date=day, pk__gt=pk))
+        counted = counted.filter(Q(session__date__gt=day) | Q(session__date=day, session_id__gt=pk))
+    ratings: dict[int, dict[str, int | None]] = {}
     for session_id, key, score in counted.values_list("session_id", "factor__key", "score"):
         ratings.setdefault(session_id, {})[key] = score
     theirs: dict[int, dict[str, int | None]] = {}
     latest_link: dict[int, int] = {}
     for session_id, link_id, key, score in (
-        client.sessions.counted()
-        .filter(self_report_links__used_at__isnull=False)
+        sessions.filter(self_report_links__used_at__isnull=False)
         .order_by("self_report_links__used_at", "self_report_links__pk", "self_report_links__ratings__question__order")
         .values_list(
             "pk",
@@ -264,10 +271,8 @@ def series(client: Client) -> list[rules.Point]:
             latest_link[session_id], theirs[session_id] = link_id, {}
         if key is not None:
             theirs[session_id][key] = score
-    rows = (
-        client.sessions.counted()
-        .order_by("date", "pk")
-        .values_list("pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score")
+    rows = sessions.order_by("date", "pk").values_list(
+        "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
     )
     return [
         rules.Point(
@@ -283,43 +288,78 @@ def series(client: Client) -> list[rules.Point]:
     ]
 
 
-def refresh_flags(client: Client, locked: bool = False) -> list[Flag]:
-    """Recompute the client's stored flags and summary from their whole series.
+def refresh_flags(client: Client, locked: bool = False, appended: TherapySession | None = None) -> list[Flag]:
+    """Bring the client's stored flags and summary up to date with their series.
 
     Called inside every write's transaction, under the client's lock (taken
-    here unless the caller already holds it), so a back-dated or edited
-    session re-labels everything after it. Rows are written per identity:
-    an identity that stays keeps its row.
+    here unless the caller already holds it). The rules walk the whole series,
+    so a back-dated, edited or voided session re-labels everything after it;
+    only for a session `appended` after the latest one is the stored walk
+    (FlagWalk) taken up, reading and walking that session alone. Either way the
+    result equals a walk from nothing (tests/test_flag_refresh.py). Rows are
+    written per identity: an identity that stays keeps its row. Returns the
+    flags that may have changed: all of them after a whole walk.
     """
     with transaction.atomic(savepoint=False):
-        return _refresh(client if locked else lock_client(client.pk))
+        return _refresh(client if locked else lock_client(client.pk), appended)
 
 
-def _refresh(client: Client) -> list[Flag]:
-    domain_of = dict(Factor.objects.values_list("key", "domain"))
-    points = series(client)
+def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
+    t, domain_of = thresholds(), dict(Factor.objects.values_list("key", "domain"))
+    fingerprint = state.fingerprint(t, domain_of)
+    data = _walk_to_take_up(client, appended, fingerprint)
+    walk = rules.Walk(t, domain_of) if data is None else state.load(data, t, domain_of)
+    latest_index = None if data is None else data["latest_index"]
+    for point in series(client, walk.after):
+        walk.feed(point)
+        latest_index = point.overall if point.overall is not None else latest_index
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
-    found = rules.evaluate(
-        points, thresholds(), domain_of, marks_for(reviews), discharged=client.status == Client.Status.DISCHARGED
-    )
+    found = walk.flags(marks_for(reviews), discharged=client.status == Client.Status.DISCHARGED)
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
-    stored = {f.key: f for f in client.flags.all()}
+    stored = client.flags.all()
+    if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
+        stored = stored.filter(Q(status=Status.OPEN) | Q(kind__in=CLIENT_KINDS) | Q(key__in=[f.key for f in wanted]))
+    _write(wanted, {f.key: f for f in stored})
+    _set_summary(client, walk.position, walk.after, latest_index, wanted)
+    Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
+    kept = {**state.dump(walk), "latest_index": latest_index}
+    if not FlagWalk.objects.filter(client=client).update(fingerprint=fingerprint, data=kept):
+        FlagWalk.objects.create(client=client, fingerprint=fingerprint, data=kept)
+    return wanted
+
+
+def _walk_to_take_up(client: Client, appended: TherapySession | None, fingerprint: str) -> dict | None:
+    """The stored walk, if `appended` is the only change since it: a new session after
+    its latest one, for an active client whose stored summary counts what it walked."""
+    if appended is None or client.status != Client.Status.ACTIVE:
+        return None
+    data = FlagWalk.objects.filter(client=client, fingerprint=fingerprint).values_list("data", flat=True).first()
+    if data is None or data["position"] == 0:
+        return None
+    day, pk = data["after"]
+    if (data["position"], day, pk) != (client.session_count, str(client.last_session_on), client.latest_session_id):
+        return None  # written before the stored summary last changed: walk the whole series
+    if (str(appended.date), appended.pk) <= (day, pk):
+        return None  # back-dated: the sessions after it are walked again
+    return data
+
+
+def _write(wanted: list[Flag], stored: dict[str, Flag]):
+    """Delete the stored rows no longer wanted, update those that changed, create the new."""
     keep = {f.key for f in wanted}
     gone = [f.pk for key, f in stored.items() if key not in keep]
     if gone:
         Flag.objects.filter(pk__in=gone).delete()
-    to_update = []
     for flag in wanted:
         old = stored.get(flag.key)
         if old is not None:
             flag.pk = old.pk
-            if _row(flag) != _row(old):
-                to_update.append(flag)
-    Flag.objects.bulk_update(to_update, FLAG_FIELDS)
+            changed = [
+                attname for (_, attname), new, was in zip(FLAG_ATTRS, _row(flag), _row(old), strict=True) if new != was
+            ]
+            if changed:  # one UPDATE of what changed (bulk_update's CASE over every field costs more)
+                Flag.objects.filter(pk=flag.pk).update(**{attname: getattr(flag, attname) for attname in changed})
     Flag.objects.bulk_create([f for f in wanted if f.pk is None])
-    set_summary(client, points, wanted)
-    Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
-    return wanted
 
 
 def _row(flag: Flag) -> list:
@@ -332,13 +372,18 @@ def _row(flag: Flag) -> list:
 
 def set_summary(client: Client, points: list[rules.Point], flags: list[Flag]):
     """The stored summary from a chronological series and its flags."""
-    latest = points[-1] if points else None
     indexed = [p for p in points if p.overall is not None]
+    after = (points[-1].date, points[-1].id) if points else None
+    _set_summary(client, len(points), after, indexed[-1].overall if indexed else None, flags)
+
+
+def _set_summary(client: Client, count: int, after: tuple | None, latest_index: float | None, flags: list[Flag]):
+    """The stored summary: the number of sessions, the latest one ((date, id)), the latest
+    index and, from `flags` (every open one among them), what the queues read."""
     in_queue = [f for f in flags if f.is_open and not f.quiet]
-    client.session_count = len(points)
-    client.last_session_on = latest.date if latest else None
-    client.latest_session_id = latest.id if latest else None
-    client.latest_index = indexed[-1].overall if indexed else None
+    client.session_count = count
+    client.last_session_on, client.latest_session_id = after or (None, None)
+    client.latest_index = latest_index
     client.top_urgency = max((f.urgency for f in in_queue), default=0)
     client.open_flag_count = len(in_queue)
     client.set_idle_since()

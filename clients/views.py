@@ -6,10 +6,12 @@ answers 404 otherwise, so a record outside one's scope does not reveal
 that it exists.
 """
 
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -171,9 +173,7 @@ def client_detail(request, pk):
     client = _get_client_for_user(request.user, pk)
     log.record(log.Action.VIEW, client)
     factors = list(Factor.objects.in_form_order())
-    sessions = client.sessions.order_by("-date", "-pk").prefetch_related(
-        Prefetch("ratings", queryset=Rating.objects.only("session_id", "factor_id", "score", "note"))
-    )
+    sessions = client.sessions.order_by("-date", "-pk")
     page = Paginator(sessions, SESSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     # The list shows voided sessions (struck through); the heat map only the counted ones.
     chronological = [s for s in reversed(page.object_list) if not s.is_voided]
@@ -200,11 +200,21 @@ def client_detail(request, pk):
     )
 
 
+class GridRating(NamedTuple):
+    score: int | None
+    note: str
+
+
 def _rating_grid(sessions, factors):
-    """[(domain label, [(factor, [rating or None per session]), ...]), ...]."""
-    by_session = [{r.factor_id: r for r in s.ratings.all()} for s in sessions]
+    """[(domain label, [(factor, [rating or None per session]), ...]), ...] (one query; the
+    ratings as plain (score, note) pairs: a page holds hundreds)."""
+    rows = Rating.objects.filter(session_id__in=[s.pk for s in sessions]).order_by()
+    rated = {
+        (sid, fid): GridRating(score, note)
+        for sid, fid, score, note in rows.values_list("session_id", "factor_id", "score", "note")
+    }
     return [
-        (label, [(f, [ratings.get(f.pk) for ratings in by_session]) for f in factors if f.domain == value])
+        (label, [(f, [rated.get((s.pk, f.pk)) for s in sessions]) for f in factors if f.domain == value])
         for value, label in Domain.choices
     ]
 

@@ -5,9 +5,10 @@ sentences (`facts`); these functions turn them into words, so a composed
 text never has to fit a database column.
 """
 
+import functools
 from collections.abc import Mapping
 
-from django.utils.formats import date_format
+from django.utils import formats, translation
 
 from factors.kinds import FlagKind
 from factors.scoring import index
@@ -29,8 +30,19 @@ CLOSED_BECAUSE = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def kind_label(kind: str) -> str:
-    return FlagKind(kind).label
+    return str(FlagKind(kind).label)
+
+
+def date_format(day) -> str:
+    """A date as the page's language writes it (a queue formats hundreds, most of them repeated)."""
+    return _date_format(day, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_format(day, language) -> str:
+    return formats.date_format(day)
 
 
 def _names(keys, names: Mapping[str, str]) -> list[str]:

@@ -22,8 +22,17 @@ STORED_KINDS = [k for k in FlagKind.values if k != rules.STALLED]
 
 
 def thresholds() -> rules.Thresholds:
-    """The rules' thresholds, from settings.ALLIANCE_FLAGS (some overridable by FLAG_* variables)."""
-    return rules.Thresholds(**settings.ALLIANCE_FLAGS)
+    """The rules' thresholds, from settings.ALLIANCE_FLAGS (some overridable by FLAG_* variables);
+    made again only when the setting changes (lists read it once per row)."""
+    config = settings.ALLIANCE_FLAGS
+    made = _thresholds.get("made")
+    if made is None or _thresholds["config"] != config:
+        made = _thresholds["made"] = rules.Thresholds(**config)
+        _thresholds["config"] = dict(config)
+    return made
+
+
+_thresholds: dict = {}
 
 
 class Status(models.TextChoices):

@@ -1,8 +1,11 @@
 """The flag rules: the one place that turns a client's series into flags.
 
-Pure functions over plain values (no database, no Django models), so every
+Pure code over plain values (no database, no Django models), so every
 rule is unit-tested on synthetic series (tests/test_flag_rules.py). The app
 builds the inputs (clients.recording) and stores the result (flags.models).
+The session-derived rules run in one walk over the series, session by
+session (`Walk`): `evaluate` walks a whole series; a save walks on from a
+stored walk (flags.state) when it only adds a newer session.
 
 Every flag has a stable identity: its kind, the session that opened it and,
 for a flag about one factor, that factor. Reviews attach to the identity, so
@@ -24,10 +27,12 @@ The kinds (factors.kinds) and how each is raised:
 - stalled: no session for twice the client's usual interval (time-derived).
 """
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from statistics import fmean, stdev
+from fractions import Fraction
+from statistics import fmean
 
 from factors.kinds import CONTEXT_DOMAIN, RELATIONSHIP_DOMAINS, URGENCY, FlagKind
 from factors.scoring import index
@@ -131,21 +136,91 @@ def _close(flag: Flag, point: Point, reason: str = RESOLVED, status: str = CLOSE
 # --- Alliance ruptures and factor drops ----------------------------------------
 
 
-def _rated(point: Point, keys: Iterable[str]) -> dict[str, int]:
-    return {k: point.ratings[k] for k in keys if point.ratings.get(k) is not None}
+def _rated(ratings: Mapping[str, int | None], keys: Iterable[str]) -> dict[str, int]:
+    return {k: ratings[k] for k in keys if ratings.get(k) is not None}
 
 
-def _profile(sessions: Sequence[Point], keys: set[str]) -> dict[str, float]:
-    """Mean rating per key, over the keys rated in every one of `sessions`."""
+def _profile(sessions: Sequence[Mapping[str, int]], keys: set[str]) -> dict[str, float]:
+    """Mean rating per key, over the keys rated in every one of `sessions` (their ratings)."""
     common = set(keys)
-    for p in sessions:
-        common &= set(_rated(p, keys))
-    return {k: fmean(p.ratings[k] for p in sessions) for k in common}
+    for ratings in sessions:
+        common &= set(_rated(ratings, keys))
+    return {k: fmean(ratings[k] for ratings in sessions) for k in common}
 
 
 def _index_on(values: Mapping[str, float], keys: Iterable[str]) -> float | None:
     keys = list(keys)
     return index(round(values[k], 6) for k in keys) if keys else None
+
+
+def _sqrt(value: Fraction) -> float:
+    """The square root of an exact non-negative fraction, correctly rounded (as statistics.stdev rounds)."""
+    n, m = value.numerator, value.denominator
+    if n == 0:
+        return 0.0
+    shift = max(0, 120 - (n.bit_length() - m.bit_length()))
+    shift += shift & 1
+    q, r = divmod(n << shift, m)
+    root = math.isqrt(q)
+    if r or root * root != q:
+        root |= 1  # round to odd: the one rounding to a float below is then the correct one
+    return math.ldexp(float(root), -(shift // 2))
+
+
+class _Usual:
+    """The index of each stable session on one set of keys, kept as exact sums: the
+    mean and SD are those of statistics.fmean and statistics.stdev over the values,
+    at a cost that does not grow with the history."""
+
+    def __init__(self, read=0, count=0, total=Fraction(0), squares=Fraction(0)):
+        self.read, self.count, self.total, self.squares = read, count, total, squares
+
+    def add(self, value: float):
+        exact = Fraction(value)
+        self.count += 1
+        self.total += exact
+        self.squares += exact * exact
+
+    def mean(self) -> float:
+        return float(self.total) / self.count
+
+    def sd(self) -> float:
+        n = self.count
+        return _sqrt((n * self.squares - self.total * self.total) / n / (n - 1))
+
+
+class _History:
+    """What the trigger of a session reads from the sessions before it, kept as the
+    series is walked once: the latest relationship-rated sessions (the baseline),
+    each key's latest rating (the "before" of a fall), the relationship ratings of
+    every stable session (compactly, one character per key) and, per set of keys,
+    the exact sums of their indices (the client's usual variation)."""
+
+    def __init__(self, rel: set[str], keep: int):
+        self.rel, self.keep = rel, keep
+        self.keys = sorted(rel)  # the order of the characters of `stable`
+        self.rated: list[dict[str, int]] = []  # the latest `keep` relationship ratings, oldest first
+        self.last: dict[str, int] = {}  # key -> its latest rating so far
+        self.stable: list[str] = []
+        self.usual: dict[tuple[str, ...], _Usual] = {}
+
+    def usual_on(self, keys: list[str]) -> _Usual:
+        """The indices on `keys` of the stable sessions that rated every one of them."""
+        usual = self.usual.setdefault(tuple(keys), _Usual())
+        for code in self.stable[usual.read :]:
+            ratings = {k: int(c) for k, c in zip(self.keys, code, strict=True) if c != "."}
+            if all(k in ratings for k in keys):
+                usual.add(_index_on(ratings, keys))
+        usual.read = len(self.stable)
+        return usual
+
+    def add(self, point: Point, stable: bool):
+        rated = _rated(point.ratings, self.rel)
+        if rated:
+            self.rated = [*self.rated, rated][-self.keep :]
+            self.last.update(rated)
+        if stable and rated:  # a session without one has no index on any keys
+            self.stable.append("".join(str(rated[k]) if k in rated else "." for k in self.keys))
 
 
 @dataclass
@@ -161,41 +236,9 @@ class _Trigger:
     sd: float | None = None
 
 
-class _History:
-    """What the trigger of session i reads from the sessions before it, kept as
-    the series is walked once (so a series costs time in proportion to its length):
-    the relationship-rated sessions (the baseline), each key's latest rating
-    (the "before" of a fall) and, per set of keys, the index of every stable
-    session that rated all of them (the client's usual variation)."""
-
-    def __init__(self, rel: set[str]):
-        self.rel = rel
-        self.rated: list[Point] = []  # sessions with a relationship rating, oldest first
-        self.last: dict[str, int] = {}  # key -> its latest rating so far
-        self.stable: list[Point] = []
-        self.usual: dict[tuple[str, ...], tuple[int, list[float]]] = {}  # keys -> (stable sessions read, indices)
-
-    def usual_on(self, keys: list[str]) -> list[float]:
-        """The index on `keys` of each stable session that rated every one of them, oldest first."""
-        read, values = self.usual.get(tuple(keys), (0, []))
-        for p in self.stable[read:]:
-            if all(p.ratings.get(k) is not None for k in keys):
-                values.append(_index_on(_rated(p, keys), keys))
-        self.usual[tuple(keys)] = (len(self.stable), values)
-        return values
-
-    def add(self, point: Point, stable: bool):
-        rated = _rated(point, self.rel)
-        if rated:
-            self.rated.append(point)
-            self.last.update(rated)
-        if stable:
-            self.stable.append(point)
-
-
 def _trigger(here: Point, history: _History, t: Thresholds) -> _Trigger | None:
     rel = history.rel
-    here_rated = _rated(here, rel)
+    here_rated = _rated(here.ratings, rel)
     if not here_rated:
         return None
     base = history.rated[-t.baseline_sessions :]
@@ -209,13 +252,12 @@ def _trigger(here: Point, history: _History, t: Thresholds) -> _Trigger | None:
             rule = "index"
         else:
             usual = history.usual_on(keys)
-            if len(usual) >= t.variability_min_history:
-                fall = round(fmean(usual) - _index_on(here_rated, keys), 1)
-                # The SD only matters for a fall this large (it is costly over a long history).
-                if fall >= t.variability_min_drop:
-                    sd = stdev(usual)
+            if usual.count >= t.variability_min_history:
+                fall = round(usual.mean() - _index_on(here_rated, keys), 1)
+                if fall >= t.variability_min_drop:  # the SD only matters for a fall this large
+                    sd = usual.sd()
                     if fall > t.variability_sds * sd:
-                        rule, drop, baseline = "variability", fall, fmean(usual)
+                        rule, drop, baseline = "variability", fall, usual.mean()
     fallen = {}
     for key, score in here_rated.items():
         before = history.last.get(key)
@@ -231,19 +273,20 @@ def _trigger(here: Point, history: _History, t: Thresholds) -> _Trigger | None:
 @dataclass
 class _Episode:
     kind: str
-    start: int
-    last: int
-    sessions: list[int]
+    start: int  # the position of its first session in the series
+    last: int  # the position of its latest trigger
+    opened: tuple[int, date]  # its first session (id, date)
+    sessions: list[int]  # the ids of the sessions that triggered it
     baseline: float | None
     profile: dict[str, float]
     fallen: dict[str, tuple[int, int]]  # key -> (rating before the fall, rating after)
     factors: list[str]
     facts: dict
 
-    def add(self, i: int, trigger: _Trigger):
+    def add(self, i: int, here: Point, trigger: _Trigger):
         self.last = i
-        if i not in self.sessions:
-            self.sessions.append(i)
+        if here.id not in self.sessions:
+            self.sessions.append(here.id)
         for key, move in trigger.fallen.items():
             self.fallen.setdefault(key, move)
         moved = trigger.moved if trigger.rule else []  # a factor drop names only the factors that fell
@@ -261,17 +304,17 @@ class _Episode:
                 return False
         if not self.profile:  # a factor drop before any baseline: the fallen factors are all there is
             return bool(self.fallen)
-        keys = sorted(set(self.profile) & set(_rated(here, self.profile)))
+        keys = sorted(set(self.profile) & set(_rated(here.ratings, self.profile)))
         if not keys:
             return False
-        return _index_on(_rated(here, keys), keys) >= _index_on(self.profile, keys) - self.facts["margin"]
+        return _index_on(_rated(here.ratings, keys), keys) >= _index_on(self.profile, keys) - self.facts["margin"]
 
-    def flag(self, points: list[Point]) -> Flag:
+    def flag(self) -> Flag:
         return Flag(
             kind=self.kind,
-            opened_session_id=points[self.start].id,
-            since=points[self.start].date,
-            session_ids=tuple(points[i].id for i in self.sessions),
+            opened_session_id=self.opened[0],
+            since=self.opened[1],
+            session_ids=tuple(self.sessions),
             factors=tuple(self.factors),
             facts={
                 **self.facts,
@@ -279,52 +322,6 @@ class _Episode:
                 "profile": {k: round(v, 3) for k, v in sorted(self.profile.items())},
             },
         )
-
-
-def episode_flags(points: Sequence[Point], t: Thresholds, domain_of: Mapping[str, str]) -> list[Flag]:
-    """Alliance ruptures and factor drops, each open, repaired, recovered or closed.
-
-    Every session is checked for a trigger, including one that repairs an
-    earlier episode (that episode closes and a new one opens there). Further
-    triggers before an episode resolves join it; an index fall during a factor
-    drop escalates it into an alliance rupture. An episode is repaired when,
-    within `repair_sessions` of its latest trigger, the index is back near the
-    baseline and every fallen factor is back near its rating before the fall;
-    the same later is "recovered".
-    """
-    points = _chronological(points)
-    rel = {k for k, d in domain_of.items() if d in RELATIONSHIP_DOMAINS}
-    flags: list[Flag] = []
-    history = _History(rel)
-    episode: _Episode | None = None
-    for i, here in enumerate(points):
-        if episode and i > episode.last and episode.is_repaired_by(here):
-            status = REPAIRED if i - episode.last <= t.repair_sessions else RECOVERED
-            flags.append(_close(episode.flag(points), here, reason=status, status=status))
-            episode = None
-        trigger = _trigger(here, history, t)
-        history.add(here, stable=trigger is None and episode is None)
-        if trigger is None:
-            continue
-        if episode and episode.kind == FACTOR_DROP and trigger.rule:
-            flags.append(_close(episode.flag(points), here, reason=ESCALATED))
-            episode = None
-        if episode is None:
-            episode = _Episode(
-                kind=RUPTURE if trigger.rule else FACTOR_DROP,
-                start=i,
-                last=i,
-                sessions=[],
-                baseline=trigger.baseline,
-                profile=trigger.profile,
-                fallen={},
-                factors=[],
-                facts={"margin": t.repair_margin, "sds": t.variability_sds},
-            )
-        episode.add(i, trigger)
-    if episode:
-        flags.append(episode.flag(points))
-    return flags
 
 
 # --- Flags about one factor -------------------------------------------------------
@@ -386,62 +383,10 @@ def _discussed_splits(kind, key, states, marks: Marks) -> frozenset[int]:
             return frozenset(splits)
 
 
-def weak_factor_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks()) -> list[Flag]:
-    """Low factor and persistent weakness, for every factor: a run of rated
-    values at or below `low_max` ("not assessed" is no evidence either way);
-    persistent once the run is `persistent_sessions` long. Open while the
-    latest rated value is weak, closed by a later higher rating."""
-    points = _chronological(points)
-    flags = []
-    for key in sorted({k for p in points for k in p.ratings}):
-        values = [(p, p.ratings.get(key)) for p in points]
-        states = [(p, SKIP if v is None else HIT if v <= t.low_max else MISS, v) for p, v in values]
-        for run, ended_by in _runs(states):
-            kind = PERSISTENT if len(run) >= t.persistent_sessions else LOW_FACTOR
-            flag = _factor_flag(kind, key, run, ended_by, {"ratings": [v for _, v, _ in run]})
-            flags.append(_quiet_if_known(flag, marks))
-    return flags
-
-
 def _quiet_if_known(flag: Flag, marks: Marks) -> Flag:
     """A contextual factor marked a known circumstance at its current rating leaves the queues."""
     known = marks.known.get(flag.factors[0]) if flag.factors else None
     return replace(flag, quiet=True) if flag.is_open and known is not None and known == flag.latest else flag
-
-
-def context_flags(
-    points: Sequence[Point], t: Thresholds, domain_of: Mapping[str, str], marks: Marks = Marks()
-) -> list[Flag]:
-    """A contextual factor that fell by `factor_drop` or more to `low_max` or
-    below: a change of circumstance, open until it is back within one point
-    of its rating before the fall."""
-    points = _chronological(points)
-    flags = []
-    for key in sorted(k for k, d in domain_of.items() if d == CONTEXT_DOMAIN):
-        previous, current = None, None
-        for p in points:
-            score = p.ratings.get(key)
-            if score is None:
-                continue
-            if current and score >= current.facts["before"] - 1:
-                flags.append(_close(current, p))
-                current = None
-            elif current:
-                current = replace(current, session_ids=(*current.session_ids, p.id), latest=score)
-            elif previous is not None and previous - score >= t.factor_drop and score <= t.low_max:
-                current = Flag(
-                    kind=CONTEXT_CHANGE,
-                    opened_session_id=p.id,
-                    since=p.date,
-                    session_ids=(p.id,),
-                    factors=(key,),
-                    latest=score,
-                    facts={"before": previous, "after": score},
-                )
-            previous = score
-        if current:
-            flags.append(current)
-    return [_quiet_if_known(f, marks) for f in flags]
 
 
 def client_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks()) -> list[Flag]:
@@ -494,6 +439,161 @@ def stalled_on(idle_since: date, interval_days: int, t: Thresholds) -> date:
     return idle_since + timedelta(days=stalled_after_days(interval_days, t))
 
 
+# --- The walk: every session-derived rule, one session at a time ------------------
+
+
+class Walk:
+    """The rules' state after the first sessions of a series, fed one session at a
+    time, oldest first. `flags` are then the flags of the series so far, as
+    `evaluate` finds them. A walk can be stored (flags.state) and taken up again
+    when a newer session is added, so a save reads and walks only the sessions
+    after the stored state (clients.recording): its flags are then the ones that
+    closed since, the open ones and the client's own voice (re-read every time,
+    with the marks); the rest are as they were.
+
+    A new session-derived rule is walked here: its state in `feed`, its flags in
+    `flags`, what it keeps between saves in flags.state (and RULES_VERSION there).
+    """
+
+    def __init__(self, t: Thresholds, domain_of: Mapping[str, str]):
+        self.t = t
+        rel = {k for k, d in domain_of.items() if d in RELATIONSHIP_DOMAINS}
+        self.position = 0  # sessions walked
+        self.after: tuple[date, int] | None = None  # the (date, id) of the latest one
+        self.history = _History(rel, t.baseline_sessions)
+        self.episode: _Episode | None = None
+        self.weak: dict[str, list[tuple[int, date, int]]] = {}  # factor -> its run of weak ratings so far
+        # contextual factor -> [its latest rating, the context change open on it]
+        self.context: dict[str, list] = {k: [None, None] for k, d in sorted(domain_of.items()) if d == CONTEXT_DOMAIN}
+        self.answered: list[Point] = []  # the sessions the client rated through a self-report
+        self.closed: list[Flag] = []  # the flags closed since this walk was made or taken up (never stored)
+
+    def feed(self, here: Point):
+        if self.after is not None and (here.date, here.id) <= self.after:
+            raise ValueError("A walk takes sessions oldest first.")
+        self._episodes(self.position, here)
+        self._weak(here)
+        self._context(here)
+        if any(v is not None for v in here.client_ratings.values()):
+            self.answered.append(here)
+        self.position += 1
+        self.after = (here.date, here.id)
+
+    def _episodes(self, i: int, here: Point):
+        """Alliance ruptures and factor drops, each open, repaired, recovered or closed.
+
+        Every session is checked for a trigger, including one that repairs an
+        earlier episode (that episode closes and a new one opens there). Further
+        triggers before an episode resolves join it; an index fall during a factor
+        drop escalates it into an alliance rupture. An episode is repaired when,
+        within `repair_sessions` of its latest trigger, the index is back near the
+        baseline and every fallen factor is back near its rating before the fall;
+        the same later is "recovered".
+        """
+        t, episode = self.t, self.episode
+        if episode and i > episode.last and episode.is_repaired_by(here):
+            status = REPAIRED if i - episode.last <= t.repair_sessions else RECOVERED
+            self.closed.append(_close(episode.flag(), here, reason=status, status=status))
+            episode = None
+        trigger = _trigger(here, self.history, t)
+        self.history.add(here, stable=trigger is None and episode is None)
+        if trigger is not None:
+            if episode and episode.kind == FACTOR_DROP and trigger.rule:
+                self.closed.append(_close(episode.flag(), here, reason=ESCALATED))
+                episode = None
+            if episode is None:
+                episode = _Episode(
+                    kind=RUPTURE if trigger.rule else FACTOR_DROP,
+                    start=i,
+                    last=i,
+                    opened=(here.id, here.date),
+                    sessions=[],
+                    baseline=trigger.baseline,
+                    profile=trigger.profile,
+                    fallen={},
+                    factors=[],
+                    facts={"margin": t.repair_margin, "sds": t.variability_sds},
+                )
+            episode.add(i, here, trigger)
+        self.episode = episode
+
+    def _weak(self, here: Point):
+        """Low factor and persistent weakness, for every factor: a run of rated
+        values at or below `low_max` ("not assessed" is no evidence either way);
+        persistent once the run is `persistent_sessions` long. Open while the
+        latest rated value is weak, closed by a later higher rating."""
+        for key, value in here.ratings.items():
+            if value is None:
+                continue
+            run = self.weak.get(key)
+            if value <= self.t.low_max:
+                self.weak.setdefault(key, []).append((here.id, here.date, value))
+            elif run:
+                self.closed.append(_close(self._weak_flag(key, run), here))
+                del self.weak[key]
+
+    def _weak_flag(self, key: str, run: list[tuple[int, date, int]]) -> Flag:
+        return Flag(
+            kind=PERSISTENT if len(run) >= self.t.persistent_sessions else LOW_FACTOR,
+            opened_session_id=run[0][0],
+            since=run[0][1],
+            session_ids=tuple(session_id for session_id, _, _ in run),
+            factors=(key,),
+            latest=run[-1][2],
+            facts={"ratings": [value for _, _, value in run]},
+        )
+
+    def _context(self, here: Point):
+        """A contextual factor that fell by `factor_drop` or more to `low_max` or
+        below: a change of circumstance, open until it is back within one point
+        of its rating before the fall."""
+        for key, state in self.context.items():
+            score = here.ratings.get(key)
+            if score is None:
+                continue
+            previous, current = state
+            if current and score >= current.facts["before"] - 1:
+                self.closed.append(_close(current, here))
+                current = None
+            elif current:
+                current = replace(current, session_ids=(*current.session_ids, here.id), latest=score)
+            elif previous is not None and previous - score >= self.t.factor_drop and score <= self.t.low_max:
+                current = Flag(
+                    kind=CONTEXT_CHANGE,
+                    opened_session_id=here.id,
+                    since=here.date,
+                    session_ids=(here.id,),
+                    factors=(key,),
+                    latest=score,
+                    facts={"before": previous, "after": score},
+                )
+            state[:] = [score, current]
+
+    def flags(self, marks: Marks = Marks(), discharged: bool = False) -> list[Flag]:
+        """The flags closed since the walk began or was taken up, the open ones and the
+        client's own voice; in the order `evaluate` gives them."""
+
+        def by_factor(flag):
+            return (flag.factors[0], flag.since, flag.opened_session_id)
+
+        closed = {kind: [f for f in self.closed if f.kind in kinds] for kind, kinds in _GROUPS.items()}
+        weak = [*closed["weak"], *(self._weak_flag(key, run) for key, run in self.weak.items())]
+        context = [*closed["context"], *(current for _, current in self.context.values() if current)]
+        flags = [
+            *closed["episode"],
+            *([self.episode.flag()] if self.episode else []),
+            *client_flags(self.answered, self.t, marks),
+            *(_quiet_if_known(f, marks) for f in sorted(weak, key=by_factor)),
+            *(_quiet_if_known(f, marks) for f in sorted(context, key=by_factor)),
+        ]
+        if discharged:
+            flags = [replace(f, status=CLOSED, closed_reason=DISCHARGED) if f.is_open else f for f in flags]
+        return flags
+
+
+_GROUPS = {"episode": EPISODE_KINDS, "weak": (LOW_FACTOR, PERSISTENT), "context": (CONTEXT_CHANGE,)}
+
+
 def evaluate(
     points: Iterable[Point],
     t: Thresholds,
@@ -504,16 +604,10 @@ def evaluate(
     """Every session-derived flag of a client's series, open and closed (stalled
     is time-derived: see stalled_flag). A discharged client's open flags are
     closed at discharge."""
-    points = _chronological(points)
-    flags = [
-        *episode_flags(points, t, domain_of),
-        *client_flags(points, t, marks),
-        *weak_factor_flags(points, t, marks),
-        *context_flags(points, t, domain_of, marks),
-    ]
-    if discharged:
-        flags = [replace(f, status=CLOSED, closed_reason=DISCHARGED) if f.is_open else f for f in flags]
-    return flags
+    walk = Walk(t, domain_of)
+    for point in _chronological(points):
+        walk.feed(point)
+    return walk.flags(marks, discharged)
 
 
 def by_urgency(flags: Iterable) -> list:

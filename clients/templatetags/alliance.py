@@ -1,10 +1,12 @@
 """Small presentation helpers for alliance scores."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from clients.models import TherapySession
 
@@ -53,7 +55,7 @@ def sparkline(sessions, label=""):
         top=f"{y(100):.1f}",
         mid=f"{y(50):.1f}",
         bottom=f"{y(0):.1f}",
-        points=format_html_join(" ", "{},{}", ((f"{px:.1f}", f"{py:.1f}") for px, py in points)),
+        points=" ".join(f"{px:.1f},{py:.1f}" for px, py in points),  # numbers only: nothing to escape
         cx=f"{last_x:.1f}",
         cy=f"{last_y:.1f}",
         tx=SPARK_PLOT + 4,
@@ -63,6 +65,7 @@ def sparkline(sessions, label=""):
 
 
 @register.filter
+@functools.lru_cache(maxsize=4096)  # a page shows hundreds of scores, most of them repeated
 def score(value):
     """A 0-100 score as a whole number, or an en dash when there is none."""
     if value is None:
@@ -105,6 +108,59 @@ def add_class(bound_field, css):
 def duration_minutes(value):
     """A timedelta as whole minutes."""
     return int(value.total_seconds() // 60) if hasattr(value, "total_seconds") else value
+
+
+NOT_RATED = format_html(
+    '<td class="rating rating-na" title="Not rated"><span aria-hidden="true">{}</span>'
+    '<span class="visually-hidden">not rated</span></td>',
+    "·",
+)
+AMONG_THE_WEAKEST = format_html('<span class="visually-hidden">{}</span>', " (among the weakest)")
+
+
+@register.simple_tag
+def map_cells(cells):
+    """One factor's row of a factor map (clients.insights.FactorMap): a cell per column,
+    the mean to one decimal and its colour band, or "not rated". Built here rather than
+    in the template (it is drawn for every factor and column), from numbers and fixed
+    markup only, so nothing in it needs escaping."""
+    return mark_safe(  # noqa: S308  # nosec B308, B703 numbers and fixed markup only
+        "".join(
+            NOT_RATED
+            if not cell
+            else (
+                f'<td class="rating map-{int(cell.band)}{" weakest" if cell.weakest else ""}" '
+                f'title="Mean of {int(cell.count)} latest rating{"" if cell.count == 1 else "s"}">'
+                f"{float(cell.mean):.1f}{AMONG_THE_WEAKEST if cell.weakest else ''}</td>"
+            )
+            for cell in cells
+        )
+    )
+
+
+NOT_ASSESSED = format_html(
+    '<td class="rating rating-na" title="Not assessed"><span aria-hidden="true">{}</span>'
+    '<span class="visually-hidden">not assessed</span></td>',
+    "·",
+)
+
+
+@register.simple_tag
+def rating_cells(ratings):
+    """A factor's row of a ratings grid: one heat-map cell per Rating (or None), the colour
+    and the number (the note as its title), hatched when not assessed. Built here rather
+    than by an included template per cell (a client page draws hundreds)."""
+    return mark_safe("".join(_rating_cell(r) for r in ratings))  # noqa: S308  # nosec B308, B703 see _rating_cell
+
+
+def _rating_cell(rating) -> str:
+    """One cell as HTML: the score is a whole number; a note (free text) goes through format_html."""
+    if not (rating and rating.score):
+        return NOT_ASSESSED
+    score = int(rating.score)
+    if rating.note:
+        return format_html('<td class="rating rating-{}" title="{}">{}</td>', score, rating.note, score)
+    return f'<td class="rating rating-{score}">{score}</td>'
 
 
 @register.simple_tag

@@ -1,9 +1,11 @@
 """Flags in templates: badges and the texts from flags.labels (the one label builder)."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from alliance import redirects
 from flags import labels, rules
 from flags.models import can_be_known, predecessors
 
@@ -40,6 +42,103 @@ def flag_badge(flag, names=None):
         labels.detail(flag, names or {}),
         symbol,
         text,
+    )
+
+
+REVIEWED_MARK = format_html(
+    '<span class="small text-success ms-1" title="Reviewed by the supervisor">{}'
+    '<span class="visually-hidden"> reviewed</span></span>',
+    "✓",
+)
+NO_FLAGS = format_html('<span class="visually-hidden">{}</span>', "none")
+BADGES_SHOWN = 4
+
+
+@register.simple_tag
+def flag_badges(client, names=None, show_days=False):
+    """A client's open flags (`flag_list`, insights.attach_flags) as badges: at most four,
+    then "+N more" (with show_days, how long each has been open: the queues). Built
+    here rather than in an included template: it is drawn once per row of a list."""
+    flags = client.flag_list
+    parts = []
+    for flag in flags[:BADGES_SHOWN]:
+        parts.append(flag_badge(flag, names))
+        if flag.reviewed_at:
+            parts.append(REVIEWED_MARK)
+        if show_days:
+            days = days_open(flag)
+            parts.append(
+                format_html(
+                    '<span class="small text-body-secondary ms-1 text-nowrap">open {} day{}</span>',
+                    days,
+                    "" if days == 1 else "s",
+                )
+            )
+        parts.append(" ")
+    if not flags:
+        parts.append(NO_FLAGS)
+    more = ""
+    if len(flags) > BADGES_SHOWN:
+        more = format_html(
+            '<a class="small text-nowrap" href="{}#focus">+{} more'
+            '<span class="visually-hidden"> flags for {}</span></a>',
+            reverse("client_detail", args=[client.pk]),
+            len(flags) - BADGES_SHOWN,
+            client.label,
+        )
+    return format_html("{}\n{}", format_html_join("", "{}", ((part,) for part in parts)), more)
+
+
+@register.simple_tag(takes_context=True)
+def review_cards(context, client, names=None):
+    """A client's open flags (`flag_cards`, insights.attach_flags) in a supervisor's queue:
+    per card its badge, how long it has been open, the flags it holds, and "reviewed" or
+    the button that marks it so. Built here rather than in the template: the queue
+    draws it for every flag of every row."""
+    request = context.get("request")
+    back = request.get_full_path() if request else ""
+    csrf = context.get("csrf_token")
+    action = reverse("flag_mark", args=[client.pk, "reviewed"])
+    items = []
+    for card in client.flag_cards:
+        flag = card.flag
+        days = days_open(flag)
+        members = ""
+        if card.members:
+            members = format_html(
+                '<span class="small">with</span> {}',
+                format_html_join("", "{} ", ((flag_badge(m, names),) for m in card.members)),
+            )
+        if card.reviewed:
+            mark = format_html('<span class="small text-success">{}</span>', "✓ reviewed")
+        else:
+            mark = format_html(
+                '<form method="post" action="{}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" '
+                'value="{}">\n              {}<input type="hidden" name="{}" value="{}">\n              '
+                '<button class="btn btn-sm btn-outline-success btn-compact text-nowrap" type="submit">Mark reviewed'
+                '<span class="visually-hidden">: {}, {}</span></button>\n            </form>',
+                action,
+                csrf or "",
+                format_html_join("", '<input type="hidden" name="key" value="{}">', ((key,) for key in card.keys)),
+                redirects.FIELD,
+                back,
+                client.label,
+                flag_label(flag, names),
+            )
+        items.append(
+            format_html(
+                '\n          <li class="d-flex flex-wrap align-items-center gap-1 mb-1">{}\n            '
+                '<span class="small text-body-secondary text-nowrap">open {} day{}</span>\n            {}\n'
+                "            {}\n          </li>",
+                flag_badge(flag, names),
+                days,
+                "" if days == 1 else "s",
+                members,
+                mark,
+            )
+        )
+    return format_html(
+        '<ul class="list-unstyled mb-0">{}\n        </ul>\n', format_html_join("", "{}", ((i,) for i in items))
     )
 
 
