@@ -305,7 +305,15 @@ def measure_inputs(client: Client) -> rules.Measures:
         MeasureResponse.objects.filter(client=client)
         .order_by("session__date", "session_id", "created_at", "pk")
         .values_list(
-            "pk", "session_id", "session__date", "session__voided_at", "instrument__key", "total", "safety", "source"
+            "pk",
+            "session_id",
+            "session__date",
+            "session__voided_at",
+            "instrument__key",
+            "total",
+            "safety",
+            "source",
+            "answered",
         )
     )
     responses = [
@@ -318,8 +326,9 @@ def measure_inputs(client: Client) -> rules.Measures:
             safety=safety,
             counted=voided_at is None,
             source=source,
+            answered=answered,
         )
-        for pk, session_id, day, voided_at, key, total, safety, source in rows
+        for pk, session_id, day, voided_at, key, total, safety, source, answered in rows
     ]
     if not responses:  # most clients, most of the time: no need for the instruments
         return rules.Measures()

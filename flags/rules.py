@@ -110,6 +110,7 @@ class Response:
     safety: bool = False  # a safety item answered above 0
     counted: bool = True  # False: its session was voided (a safety alert still stands)
     source: str = ""  # "client" (self-report link) or "clinician" (paper form)
+    answered: int = 0  # items answered (pages show an incomplete response as "n of 9")
 
 
 @dataclass(frozen=True)
