@@ -345,3 +345,58 @@ def test_the_admin_shows_the_standard_wording_read_only(client, admin_user):
     client.force_login(admin_user)
     html = client.get(reverse("admin:measures_instrument_change", args=[Instrument.objects.get(key="phq9").pk]))
     assert "Little interest or pleasure in doing things" in html.content.decode()
+
+
+# --- Off track on the client page: the alliance's prompts first -----------------------------
+
+
+def off_track_person(owner, weak_openness):
+    person = ClientFactory(clinician=owner, label="O.T.")
+    for n, total in enumerate([8, 15]):
+        ratings = {"openness": 2} if weak_openness else {}
+        TherapySessionFactory(
+            client=person, date=days_ago(14 - 7 * n), ratings=ratings, measures={"phq9": spread(total)}
+        )
+    return person
+
+
+def test_an_off_track_client_with_a_weak_alliance_gets_that_factors_prompts_first(client, owner):
+    person = off_track_person(owner, weak_openness=True)
+    client.force_login(owner)
+    insight = client.get(reverse("client_detail", args=[person.pk])).context["insight"]
+    assert insight.flags[0].kind == "off_track"
+    assert insight.flags[0].facts["alliance"] == "weak"
+    first = insight.focus[0]
+    assert first.flag.kind == "off_track"
+    assert first.prompt.factor.key == "openness"
+    assert any(item.prompt.factor_id is None and item.prompt.applies_to == "off_track" for item in insight.focus)
+    page = client.get(reverse("client_detail", args=[person.pk])).content.decode()
+    assert "the alliance is weak too" in page
+
+
+def test_an_off_track_client_with_a_sound_alliance_gets_the_general_off_track_prompts(client, owner):
+    person = off_track_person(owner, weak_openness=False)
+    client.force_login(owner)
+    insight = client.get(reverse("client_detail", args=[person.pk])).context["insight"]
+    assert [f.kind for f in insight.flags] == ["off_track"]
+    assert insight.focus[0].prompt.applies_to == "off_track"
+    assert insight.focus[0].prompt.factor_id is None
+
+
+@pytest.mark.parametrize("measured", [3, 12])
+def test_the_client_page_reads_every_measure_in_a_fixed_number_of_queries(
+    client, owner, measured, django_assert_num_queries
+):
+    person = ClientFactory(clinician=owner, label="Q.C.")
+    for n in range(measured):  # below caseness, no change: no flag, so no prompt queries either way
+        TherapySessionFactory(
+            client=person, date=days_ago(7 * (measured - n)), measures={"phq9": spread(6), "gad7": [1] * 7}
+        )
+    client.force_login(owner)
+    # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the page,
+    # 8 their ratings, 9-11 the series (ratings, self-reports, sessions), 12 stored flags, 13 their marks,
+    # 14 the client's measure responses, 15 the active instruments with their item counts, 16 their bands,
+    # 17 tried prompts, 18 review notes, 19 self-report links, 20 question names, 21 earlier answer sets
+    with django_assert_num_queries(21):
+        response = client.get(reverse("client_detail", args=[person.pk]))
+    assert len(response.context["insight"].measures.responses) == 2 * measured
