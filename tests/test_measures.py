@@ -72,6 +72,8 @@ def test_a_paper_phq9_entered_in_the_session_form_is_scored_and_stored(client, o
     client.force_login(owner)
     response = client.post(reverse("session_create"), session_data(person, phq9=[1, 2, 0, 3, 1, 1, 2, 0, 0]))
     assert response.status_code == 302
+    detail = client.get(response.url).content.decode()
+    assert "PHQ-9: <strong>10</strong> (Moderate)" in detail
     stored = MeasureResponse.objects.get()
     assert (stored.total, stored.band, stored.source, stored.entered_by, stored.safety) == (
         10,
