@@ -374,6 +374,7 @@ def test_an_off_track_client_with_a_weak_alliance_gets_that_factors_prompts_firs
     assert any(item.prompt.factor_id is None and item.prompt.applies_to == "off_track" for item in insight.focus)
     page = client.get(reverse("client_detail", args=[person.pk])).content.decode()
     assert "the alliance is weak too" in page
+    assert "Off track: PHQ-9 · alliance weak too" in client.get(reverse("home")).content.decode()
 
 
 def test_an_off_track_client_with_a_sound_alliance_gets_the_general_off_track_prompts(client, owner):
