@@ -26,12 +26,15 @@ from factors import scoring
 from factors.models import Factor
 from flags import rules, state
 from flags.models import Flag, FlagReview, Status, apply_reviews, marks_for, thresholds
+from measures.answers import save_response
+from measures.models import Instrument, MeasureResponse
 
 FLAG_FIELDS = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
 FLAG_ATTRS = [(f.name, f.attname) for f in Flag._meta.concrete_fields if f.name in FLAG_FIELDS]
 JSON_FIELDS = {f.name for f in Flag._meta.concrete_fields if f.get_internal_type() == "JSONField"}
 SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_score"]
-CLIENT_KINDS = [rules.CLIENT_CONCERN, rules.DISCREPANCY]  # re-read at every refresh (flags.rules.Walk)
+# re-read at every refresh: the client's voice (flags.rules.Walk) and the progress measures (flags.rules.with_measures)
+CLIENT_KINDS = [rules.CLIENT_CONCERN, rules.DISCREPANCY, rules.SAFETY, rules.OFF_TRACK]
 
 
 class StaleSessionError(Exception):
@@ -61,12 +64,21 @@ def lock_client(client_id) -> Client:
 
 
 @transaction.atomic
-def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None, str]], expected_version=None):
+def save_session(
+    session: TherapySession,
+    ratings: dict[Factor, tuple[int | None, str]],
+    expected_version=None,
+    measures=(),
+    by=None,
+):
     """Save `session` with its ratings, scores and flags, all or nothing.
 
     `ratings` maps each factor to (score or None, note); factors left out keep
     their rating. With `expected_version`, an existing session is only updated
     if nobody saved it since that version (checked in the UPDATE itself).
+    `measures`: [(instrument, {item number: value or None})] entered from paper
+    forms by `by`, each stored as a new response of this session (the latest
+    response of a session counts).
     """
     client = lock_client(session.client_id)
     if not session.pk and client.status != Client.Status.ACTIVE:
@@ -117,6 +129,10 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
+    for instrument, values in measures:
+        save_response(
+            session=session, instrument=instrument, values=values, source=MeasureResponse.Source.CLINICIAN, by=by
+        )
     refresh_flags(client, locked=True, appended=appended)
 
 
@@ -288,6 +304,43 @@ def series(client: Client, after: tuple | None = None) -> list[rules.Point]:
     ]
 
 
+def measure_inputs(client: Client) -> rules.Measures:
+    """The client's progress-measure responses (oldest first; voided sessions' kept,
+    marked not counted) and the active instruments' scoring rules (one query; three with any response)."""
+    rows = (
+        MeasureResponse.objects.filter(client=client)
+        .order_by("session__date", "session_id", "created_at", "pk")
+        .values_list(
+            "pk",
+            "session_id",
+            "session__date",
+            "session__voided_at",
+            "instrument__key",
+            "total",
+            "safety",
+            "source",
+            "answered",
+        )
+    )
+    responses = [
+        rules.Response(
+            id=pk,
+            session_id=session_id,
+            date=day,
+            instrument=key,
+            total=total,
+            safety=safety,
+            counted=voided_at is None,
+            source=source,
+            answered=answered,
+        )
+        for pk, session_id, day, voided_at, key, total, safety, source, answered in rows
+    ]
+    if not responses:  # most clients, most of the time: no need for the instruments
+        return rules.Measures()
+    return rules.Measures(rules=Instrument.objects.active().rules(), responses=responses)
+
+
 def refresh_flags(client: Client, locked: bool = False, appended: TherapySession | None = None) -> list[Flag]:
     """Bring the client's stored flags and summary up to date with their series.
 
@@ -314,7 +367,15 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
         walk.feed(point)
         latest_index = point.overall if point.overall is not None else latest_index
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
-    found = walk.flags(marks_for(reviews), discharged=client.status == Client.Status.DISCHARGED)
+    marks, measures = marks_for(reviews), measure_inputs(client)
+    found = rules.with_measures(
+        walk.flags(marks),
+        _counted_sessions(client) if measures.responses else [],
+        measures,
+        domain_of,
+        marks,
+        discharged=client.status == Client.Status.DISCHARGED,
+    )
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
     stored = client.flags.all()
     if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
@@ -326,6 +387,13 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     if not FlagWalk.objects.filter(client=client).update(fingerprint=fingerprint, data=kept):
         FlagWalk.objects.create(client=client, fingerprint=fingerprint, data=kept)
     return wanted
+
+
+def _counted_sessions(client: Client) -> list[rules.Point]:
+    """The client's counted sessions as bare points (id and date), oldest first: what
+    the off-track rule counts (one query of two columns, only for a client with measures)."""
+    rows = client.sessions.filter(voided_at__isnull=True).order_by("date", "pk").values_list("pk", "date")
+    return [rules.Point(id=pk, date=day) for pk, day in rows]
 
 
 def _walk_to_take_up(client: Client, appended: TherapySession | None, fingerprint: str) -> dict | None:

@@ -54,13 +54,15 @@ def test_logging_a_session_issues_the_same_queries_however_long_the_history(
     refresh_flags(their_client)  # the flags and the stored walk, as every write through the app leaves them
     data = {"client": their_client.pk, "date": (today - timedelta(days=1)).isoformat(), "setting": "online"}
     data.update({f"score_{f.key}": "3" for f in Factor.objects.all()})
-    # 1 session, 2 user, 3 factors, 4 the client choice, 5 duplicate check, 6-8 the model's check
-    # constraint validated in a savepoint, 9 savepoint, 10 lock the client's row, 11 insert session,
-    # 12 its audit row, 13 existing ratings, 14 insert ratings, 15 their audit rows, 16 update scores,
-    # 17 factor domains, 18 the stored walk of the rules, 19-21 the new session as the rules read it
-    # (ratings, self-reports, session), 22 marks on flags, 23 the stored flags that can change, 24 write
-    # the new ones, 25 client summary, 26 the walk, 27 release (flags that are gone are deleted and
-    # changed ones updated, one row at a time, only when there are some)
-    with django_assert_num_queries(27):
+    # 1 session, 2 user, 3 factors, 4-7 the active PHQ-9/GAD-7 with items, options and bands (the
+    # paper-form fields; none filled in here), 8 the client choice, 9 duplicate check, 10-12 the model's
+    # check constraint validated in a savepoint, 13 savepoint, 14 lock the client's row, 15 insert
+    # session, 16 its audit row, 17 existing ratings, 18 insert ratings, 19 their audit rows, 20 update
+    # scores, 21 factor domains, 22 the stored walk of the rules, 23-25 the new session as the rules read
+    # it (ratings, self-reports, session), 26 marks on flags, 27 the client's measure responses (none:
+    # no instruments query, no session list), 28 the stored flags that can change, 29 write the new
+    # ones, 30 client summary, 31 the walk, 32 release (flags that are gone are deleted and changed
+    # ones updated, one row at a time, only when there are some)
+    with django_assert_num_queries(32):
         response = owner_client.post(reverse("session_create"), data)
     assert response.status_code == 302

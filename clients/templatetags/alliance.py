@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from clients.models import TherapySession
+from flags import labels
+from measures import scoring as measure_scoring
 
 register = template.Library()
 
@@ -173,3 +175,22 @@ def map_legend():
 def setting_label(code):
     """A session setting's label ("In person") for its stored code ("in_person")."""
     return TherapySession.Setting(code).label if code in TherapySession.Setting.values else code
+
+
+@register.simple_tag
+def instrument_name(key):
+    """A progress measure's short name ("PHQ-9") from its key."""
+    return labels.instrument_name(key)
+
+
+@register.simple_tag
+def band_of(response, insight):
+    """The severity band of a response's total ("" when incomplete or the measure is switched off)."""
+    rule = insight.measures.rules.get(response.instrument)
+    return measure_scoring.band_of(response.total, rule.bands) if rule else ""
+
+
+@register.filter
+def responses_of(insight, session_id):
+    """The progress-measure responses given for one session, in the order given."""
+    return [r for r in insight.measures.responses if r.session_id == session_id]

@@ -13,7 +13,9 @@ register = template.Library()
 
 STYLES = {
     # kind: (symbol, css); the word is the kind's label (factors.kinds), the same everywhere.
+    rules.SAFETY: ("⚠", "flag-safety"),
     rules.RUPTURE: ("▼", "flag-rupture"),
+    rules.OFF_TRACK: ("↗", "flag-off-track"),
     rules.CLIENT_CONCERN: ("✱", "flag-concern"),
     rules.FACTOR_DROP: ("▽", "flag-factor-drop"),
     rules.DISCREPANCY: ("◆", "flag-discrepancy"),
@@ -33,6 +35,11 @@ def flag_badge(flag, names=None):
     if getattr(flag, "status", rules.OPEN) != rules.OPEN:
         word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
     factors = [(names or {}).get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
+    if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
+        factors = [labels.instrument_name((flag.facts or {}).get("instrument", ""))]
+        alliance = (flag.facts or {}).get("alliance") if getattr(flag, "status", rules.OPEN) == rules.OPEN else ""
+        if alliance:  # off track with a weak or ruptured alliance says so wherever it is shown
+            factors[0] += f" · alliance {alliance} too"
     text = f"{word}: {', '.join(factors)}" if factors else word
     quiet = " flag-quiet" if getattr(flag, "quiet", False) else ""
     return format_html(
