@@ -91,7 +91,7 @@ def questionnaire(factors):
                     {
                         "linkId": f.key,
                         "text": f.name,
-                        "type": "coding",
+                        "type": "choice",  # R4's coded answer type ("coding" is R5 only)
                         "required": False,
                         "answerOption": [
                             {"valueCoding": {"system": SCORE_SYSTEM, "code": str(v), "display": text}}
@@ -139,7 +139,7 @@ def questionnaire_response(session, factors):
             timezone.datetime.combine(session.date, timezone.datetime.min.time())
         ).isoformat(),
         "author": {"display": str(session.client.clinician)},
-        "item": groups,
+        "item": groups,  # never empty: a session rates at least one factor (recording.EmptySessionError)
     }
 
 

@@ -1,4 +1,5 @@
-"""Exports for the record: CSV, FHIR R4 (validated with fhir.resources) and the print summary."""
+"""Exports for the record: CSV, FHIR R4 (validated with HL7's R4 JSON schema and fhir.resources: tests/fhir_r4.py)
+and the print summary."""
 
 import csv
 import io
@@ -10,12 +11,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from accounts.models import Team, User
 from audit.models import AuditEvent
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 
@@ -69,17 +69,18 @@ def test_a_supervisor_exports_a_team_members_caseload_but_not_another_teams(clie
 def test_the_instrument_is_a_valid_fhir_questionnaire(owner_client):
     response = owner_client.get(reverse("fhir_questionnaire"))
     assert response["Content-Type"] == "application/fhir+json"
-    resource = Questionnaire.model_validate(json.loads(response.content))
+    resource = assert_valid_r4(json.loads(response.content))
     assert [group.linkId for group in resource.item] == ["therapist", "client", "contextual"]
     items = [item for group in resource.item for item in group.item]
     assert len(items) == 12
+    assert {item.type for item in items} == {"choice"}  # R4's coded answer ("coding" is R5 only)
     assert [o.valueCoding.code for o in items[0].answerOption] == ["1", "2", "3", "4", "5"]
 
 
 def test_a_session_is_a_valid_fhir_questionnaire_response(owner_client, their_client):
     session = TherapySessionFactory(client=their_client, ratings={"openness": 2, "stigma": None}, default_score=4)
     response = owner_client.get(reverse("session_fhir", args=[session.pk]))
-    resource = QuestionnaireResponse.model_validate(json.loads(response.content))
+    resource = assert_valid_r4(json.loads(response.content))
     assert resource.status == "completed"
     assert resource.questionnaire.endswith("alliance-twelve-factors")
     answers = {item.linkId: item.answer[0].valueCoding.code for group in resource.item for item in group.item}
