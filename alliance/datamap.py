@@ -31,6 +31,11 @@ SEEDED = {
     "auth.group": "the Privacy officers group is made by audit migration 0002; others are made in the admin",
     "factors.factor": "seeded by factors migration 0002; texts edited in the admin",
     "factors.prompt": "seeded by factors migrations 0004, 0006 and 0008; texts edited and prompts added in the admin",
+    "measures.instrument": "PHQ-9 and GAD-7, seeded by measures migration 0002; switched on or off in the admin",
+    "measures.item": "seeded by measures migration 0002 (standard wording, read-only in the admin)",
+    "measures.responseoption": "seeded by measures migration 0002",
+    "measures.band": "seeded by measures migration 0002",
+    "measures.crisistext": "seeded by measures migration 0002; edited in the admin",
     "selfreport.question": "seeded by selfreport migrations 0002 and 0005; questions added in the admin",
 }
 

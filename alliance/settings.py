@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "factors",
+    "measures",
     "flags",
     "clients",
     "supervision",

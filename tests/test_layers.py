@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "audit", "factors", "flags", "clients", "selfreport", "supervision", "alliance"]
+APPS = ["accounts", "audit", "factors", "measures", "flags", "clients", "selfreport", "supervision", "alliance"]
 # Bottom to top: a module may import its own node and the nodes of lower layers only.
 # The project package is split by module: its shared helpers sit at the bottom, the
 # backup beside the flags, and the settings and URL wiring above everything.
@@ -15,6 +15,7 @@ LAYERS = [
     {"alliance", "factors", "alliance.env", "alliance.redirects", "alliance.csvsafe", "alliance.datamap"},
     {"accounts"},
     {"audit"},
+    {"measures"},
     {"flags", "alliance.backup"},
     {"clients"},
     {"selfreport"},
