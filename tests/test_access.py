@@ -29,6 +29,7 @@ EXPECTED = {
     "profile": (None, rule((200, 200))),
     "home": (None, rule((200, 405))),
     "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
+    "alliance_progress": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
     "caseload": (None, rule((200, 405))),
     "caseload_export_csv": (None, rule((200, 405))),
     "fhir_questionnaire": (None, rule((200, 405))),
