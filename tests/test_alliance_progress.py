@@ -119,7 +119,7 @@ def test_a_quiet_flag_or_a_stalled_client_is_not_an_open_alliance_flag(superviso
 
 def test_the_page_counts_the_team_and_a_count_lists_its_clients(sup_client, alice, bob, caseloads):
     page = sup_client.get(PAGE).content.decode()
-    assert "Alliance × progress" in page
+    assert "<h1 class=\"h3 mb-2\">Alliance \N{MULTIPLICATION SIGN} progress</h1>" in page
     assert f'?alliance=flags&amp;progress=off_track&amp;clinician={alice.pk}#clients-title"' in page
     assert "Worse" not in page  # names appear only once a count is chosen
     response = sup_client.get(PAGE, {"alliance": "flags", "progress": "off_track"})
