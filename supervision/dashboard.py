@@ -258,9 +258,9 @@ class AllianceProgressRow:
             for p, p_label in progress.PLACES
         ]
 
-    def by_alliance(self):
-        """[(alliance, label, [(place, count)])]: the grid's two rows."""
-        return [(a, label, [(p, self.counts.get((a, p), 0)) for p, _ in progress.PLACES]) for a, label in ALLIANCE_ROWS]
+    def by_place(self):
+        """[(place, label, [(alliance, count)])]: the team grid, progress down, alliance across."""
+        return [(p, label, [(a, self.counts.get((a, p), 0)) for a, _ in ALLIANCE_ROWS]) for p, label in progress.PLACES]
 
 
 @dataclass
