@@ -13,6 +13,7 @@ import functools
 import json
 from pathlib import Path
 
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
@@ -23,7 +24,7 @@ SCHEMA_DIR = Path(__file__).parent / "vendor" / "fhir-r4-schema-4.0"
 SCHEMA_PATH = SCHEMA_DIR / "fhir.schema.json"
 SCHEMA_ID = "http://hl7.org/fhir/json-schema/4.0"
 
-MODELS = {model.__name__: model for model in (Questionnaire, QuestionnaireResponse, Observation)}
+MODELS = {model.__name__: model for model in (Questionnaire, QuestionnaireResponse, Observation, Bundle)}
 
 
 @functools.cache
@@ -58,8 +59,18 @@ def schema_errors(document):
     ]
 
 
+def empty_arrays(value, path=""):
+    """Where a document has an empty array: FHIR JSON allows none (json.html), a rule the schema does not state."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in empty_arrays(v, f"{path}/{k}")]
+    if isinstance(value, list):
+        return [path] if not value else [p for i, v in enumerate(value) for p in empty_arrays(v, f"{path}/{i}")]
+    return []
+
+
 def assert_valid_r4(document):
     """Fail unless the document passes the official R4 JSON schema and the fhir.resources R4B model."""
+    assert not empty_arrays(document), f"empty arrays at {empty_arrays(document)}"
     errors = schema_errors(document)
     assert not errors, "not valid FHIR R4 JSON:\n" + "\n".join(errors[:10])
     return MODELS[document["resourceType"]].model_validate(document)

@@ -39,6 +39,7 @@ EXPECTED = {
     "client_export_csv": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "client_summary": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "session_fhir": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
+    "session_measures_fhir": ("session", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
     "client_create": (None, rule((200, 200))),
     "session_create": (None, rule((200, 200))),
     "client_detail": ("client", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),

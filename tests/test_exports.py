@@ -33,7 +33,7 @@ def test_a_clients_csv_has_one_row_per_session_with_scores_and_ratings(owner_cli
     assert "attachment" in response["Content-Disposition"]
     header, first, second = rows(response)
     assert header[:6] == ["Date", "Setting", "Overall index", "Therapist index", "Client index", "Context index"]
-    assert len(header) == 6 + 12 + 1
+    assert len(header) == 6 + 12 + 2 * 2 + 1 + 1  # ... twelve factors, PHQ-9 and GAD-7 total and severity, safety
     assert header[-1] == "Voided"
     assert first[0] == (today - timedelta(days=14)).isoformat()
     assert first[1] in {"In person", "Online", "Phone"}  # the label a person reads, never the code
@@ -47,7 +47,8 @@ def test_the_caseload_csv_lists_summaries_and_open_flags_and_neutralises_formula
     TherapySessionFactory(client=risky, ratings={"openness": 1})
     ClientFactory(clinician=owner, label="Calm")
     header, *body = rows(owner_client.get(reverse("caseload_export_csv")))
-    assert header == ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
+    assert header[:7] == ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
+    assert header[-1] == "Progress"
     by_label = {r[0]: r for r in body}
     assert "'=HYPERLINK(x)" in by_label
     assert "Low factor: Openness, since" in by_label["'=HYPERLINK(x)"][6]
