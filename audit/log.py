@@ -149,6 +149,8 @@ def client_of(obj):
         return getattr(obj.session, "client_id", None)
     if label == "selfreport.selfreportrating":
         return obj.link.session.client_id
+    if label == "measures.itemanswer":
+        return obj.response.client_id
     return None
 
 

@@ -25,6 +25,8 @@ TRACKED = [
     "factors.Factor",  # the instrument, edited in the admin
     "factors.Prompt",
     "selfreport.Question",
+    "measures.Instrument",  # switched on or off in the admin
+    "measures.CrisisText",
 ]
 
 

@@ -9,6 +9,9 @@
   only from BASELINE_MIN sessions on: fewer say little about a spread).
 - Rupture and repair markers from the stored episodes (flags.models.Flag).
 - The client's own answers (self-report) as a series of their own.
+- Progress (PHQ-9, GAD-7) beside it on the same time axis: one small chart per
+  measure answered, its totals at their sessions' days, its severity bands
+  shaded and its caseness line (`progress_series`).
 
 Rendered into the page with json_script and drawn by static/js/client-chart.js.
 """
@@ -18,7 +21,7 @@ from statistics import fmean, pstdev
 from django.utils.formats import date_format
 
 from factors import scoring
-from flags import rules
+from flags import labels, rules
 
 BASELINE_MIN = 3  # sessions before the latest needed for a band
 BASELINE_WINDOW = 10  # at most this many sessions before the latest make the band
@@ -90,4 +93,28 @@ def chart_data(insight) -> dict:
         "self_reported": any(v is not None for v in client_view),
         "baseline": baseline(points),
         "markers": markers,
+        "measures": progress_series(insight, day_of),
     }
+
+
+def progress_series(insight, day_of) -> list[dict]:
+    """One entry per measure the client answered: complete totals at their session's day
+    (an incomplete response is a gap, not a zero), the bands and the caseness cut-off."""
+    series = []
+    for progress in insight.progress:
+        rule = insight.measures.rules[progress.key]
+        latest = {r.session_id: r for r in insight.measures.responses if r.instrument == progress.key and r.counted}
+        totals = [
+            {"x": day_of[sid], "y": r.total} for sid, r in latest.items() if sid in day_of and r.total is not None
+        ]
+        series.append(
+            {
+                "key": progress.key,
+                "name": labels.instrument_name(progress.key),
+                "max": max((b.high for b in rule.bands), default=27),
+                "caseness": rule.caseness,
+                "bands": [{"low": b.low, "high": b.high, "label": b.label} for b in rule.bands],
+                "points": sorted(totals, key=lambda p: p["x"]),
+            }
+        )
+    return series

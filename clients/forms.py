@@ -6,6 +6,7 @@ from clients.models import VOID_REASON_LENGTH, Client, TherapySession
 from clients.recording import save_client, save_session
 from factors.models import Domain, Factor, Prompt
 from flags.models import thresholds
+from measures import answers
 
 NOT_ASSESSED = ""
 
@@ -153,9 +154,13 @@ class SessionForm(forms.ModelForm):
 
     version = VersionField("session")
 
-    def __init__(self, *args, user, factors, **kwargs):
+    def __init__(self, *args, user, factors, instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.factors = list(factors)
+        self.user = user
+        # Progress measures entered from a paper form: each one answered adds a response to the session.
+        self.instruments = list(instruments)
+        answers.add_fields(self, self.instruments, not_answered="Blank")
         if self.instance.pk:
             # A logged session stays with its client; the version guards against lost updates.
             del self.fields["client"]
@@ -189,6 +194,21 @@ class SessionForm(forms.ModelForm):
     @property
     def session_client(self):
         return self.instance.client if self.instance.pk else self.cleaned_data.get("client")
+
+    def measure_sections(self):
+        """[(instrument, [(item, bound field)], open?), ...] for the paper-form section:
+        open when anything was typed into it (kept after an error)."""
+        sections = []
+        for instrument in self.instruments:
+            items = answers.bound_items(self, instrument)
+            typed = self.is_bound and any(field.value() not in (None, "") or field.errors for _, field in items)
+            sections.append((instrument, items, typed))
+        return sections
+
+    def measures(self):
+        """[(instrument, {item number: value or None})] for the instruments with any answer."""
+        entered = [(i, answers.values_from(self.cleaned_data, i)) for i in self.instruments]
+        return [(i, values) for i, values in entered if answers.answered(values)]
 
     def domains(self):
         """[(domain label, [(factor, score field, note field), ...]), ...] for the template."""
@@ -242,7 +262,7 @@ class SessionForm(forms.ModelForm):
         """Save through clients.recording; raises StaleSessionError if someone else saved first."""
         session = super().save(commit=False)
         expected = self.cleaned_data.get("version") if session.pk else None
-        save_session(session, self.ratings(), expected_version=expected)
+        save_session(session, self.ratings(), expected_version=expected, measures=self.measures(), by=self.user)
         return session
 
 

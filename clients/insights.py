@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from django.db.models import Q
 
 from clients.models import Client, PromptTrial, Rating
-from clients.recording import series
+from clients.recording import measure_inputs, series
 from factors import scoring
 from factors.models import Domain, Factor, Prompt
 from flags import labels, rules
 from flags.models import Flag, FlagReview, marks_for, thresholds
+from measures import scoring as measure_scoring
 
 FOCUS_LIMIT = 5
 HISTORY_LIMIT = 30
@@ -26,6 +27,8 @@ PROMPT_FALLBACK = {
     rules.FACTOR_DROP: rules.RUPTURE,
     rules.CLIENT_CONCERN: rules.DISCREPANCY,
     rules.CONTEXT_CHANGE: rules.LOW_FACTOR,
+    # Off track with a weak or ruptured alliance names those factors: their repair prompts first.
+    rules.OFF_TRACK: rules.RUPTURE,
 }
 
 
@@ -80,6 +83,17 @@ class Insight:
     trials: list[TrialResult] = field(default_factory=list)
     factor_names: dict[str, str] = field(default_factory=dict)
     marks: dict[str, list] = field(default_factory=dict)  # identity -> FlagReview rows
+    measures: rules.Measures = field(default_factory=rules.Measures)  # PHQ-9 / GAD-7 responses and rules
+    progress: list[measure_scoring.Progress] = field(default_factory=list)  # per instrument answered
+
+    @property
+    def measure_rows(self):
+        """Every response, newest first: (response, instrument name, counted in the series)."""
+        ids = {p.id for p in self.points}
+        return [
+            (r, labels.instrument_name(r.instrument), r.counted and r.session_id in ids)
+            for r in reversed(self.measures.responses)
+        ]
 
     @property
     def latest_session_id(self):
@@ -151,7 +165,7 @@ def cards(flags) -> list[Card]:
 
 
 def for_client(client: Client, factors: list[Factor]) -> Insight:
-    """Everything the client page shows about the alliance (seven to nine queries)."""
+    """Everything the client page shows about the alliance and progress (eight to twelve queries)."""
     points = series(client)  # 3 queries
     stored = list(client.flags.all())  # 1
     marks = defaultdict(list)
@@ -161,6 +175,7 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
         if review.kind == rules.STALLED and review.action == FlagReview.Action.REVIEWED:
             reviewed_stalled[(client.pk, review.since)] = review.at
     flags = flags_by_urgency(client, [f for f in stored if f.is_open], reviewed_stalled=reviewed_stalled)
+    measures = measure_inputs(client)  # 1, or 3 with any response
     trials = list(client.prompt_trials.select_related("prompt__factor", "after_session", "chosen_by"))  # 1
     closed = sorted((f for f in stored if not f.is_open), key=lambda f: (f.resolved_on or f.since, f.pk), reverse=True)
     insight = Insight(
@@ -172,6 +187,8 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
         history_more=max(0, len(closed) - HISTORY_LIMIT),
         factor_names={f.key: f.name for f in factors},
         marks=dict(marks),
+        measures=measures,
+        progress=progress_of(points, measures),
     )
     wanted = rules.by_urgency(f for f in flags if not getattr(f, "quiet", False))  # a review changes no advice
     keys = {f.key for f in factors}
@@ -179,6 +196,19 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
     insight.trials = [_trial_result(t, points) for t in trials]
     _attach_base_rates(client, insight.trials)  # 0 or 2
     return insight
+
+
+def progress_of(points, measures: rules.Measures) -> list[measure_scoring.Progress]:
+    """Progress per active instrument the client answered: the latest response of each
+    counted session, in the series' order (measures.scoring.progress). No query."""
+    ids = [p.id for p in points]
+    result = []
+    for key, rule in measures.rules.items():
+        latest = {r.session_id: r for r in measures.responses if r.instrument == key and r.counted}
+        answered = [measure_scoring.Measured(sid, latest[sid].total) for sid in ids if sid in latest]
+        if answered:
+            result.append(measure_scoring.progress(answered, ids, rule))
+    return result
 
 
 def flags_by_urgency(client, stored, today=None, reviewed_stalled=()):
@@ -314,7 +344,9 @@ def flags_after(insight: Insight, session_id: int, factors: list[Factor]) -> lis
     cut = insight.points[: ids.index(session_id) + 1]
     marks = marks_for([r for reviews in insight.marks.values() for r in reviews], dates={p.id: p.date for p in cut})
     domain_of = {f.key: f.domain for f in factors}
-    found = rules.evaluate(cut, thresholds(), domain_of, marks)
+    kept = {p.id for p in cut}
+    measures = replace(insight.measures, responses=[r for r in insight.measures.responses if r.session_id in kept])
+    found = rules.evaluate(cut, thresholds(), domain_of, marks, measures=measures)
     return rules.by_urgency(found)
 
 

@@ -26,6 +26,8 @@ from factors import scoring
 from factors.models import Factor
 from flags import rules
 from flags.models import Flag, FlagReview, apply_reviews, marks_for, thresholds
+from measures.answers import save_response
+from measures.models import Instrument, MeasureResponse
 
 FLAG_FIELDS = [f.name for f in Flag._meta.concrete_fields if f.name not in ("id", "client", "key")]
 FLAG_ATTRS = [(f.name, f.attname) for f in Flag._meta.concrete_fields if f.name in FLAG_FIELDS]
@@ -60,12 +62,21 @@ def lock_client(client_id) -> Client:
 
 
 @transaction.atomic
-def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None, str]], expected_version=None):
+def save_session(
+    session: TherapySession,
+    ratings: dict[Factor, tuple[int | None, str]],
+    expected_version=None,
+    measures=(),
+    by=None,
+):
     """Save `session` with its ratings, scores and flags, all or nothing.
 
     `ratings` maps each factor to (score or None, note); factors left out keep
     their rating. With `expected_version`, an existing session is only updated
     if nobody saved it since that version (checked in the UPDATE itself).
+    `measures`: [(instrument, {item number: value or None})] entered from paper
+    forms by `by`, each stored as a new response of this session (the latest
+    response of a session counts).
     """
     client = lock_client(session.client_id)
     if not session.pk and client.status != Client.Status.ACTIVE:
@@ -115,6 +126,10 @@ def save_session(session: TherapySession, ratings: dict[Factor, tuple[int | None
         domains.update(Factor.objects.filter(pk__in=missing).values_list("pk", "domain"))
     session.set_scores(scoring.session_scores((domains[fid], r.score) for fid, r in existing.items()))
     session.save(update_fields=SCORE_FIELDS)
+    for instrument, values in measures:
+        save_response(
+            session=session, instrument=instrument, values=values, source=MeasureResponse.Source.CLINICIAN, by=by
+        )
     refresh_flags(client, locked=True)
 
 
@@ -283,6 +298,43 @@ def series(client: Client) -> list[rules.Point]:
     ]
 
 
+def measure_inputs(client: Client) -> rules.Measures:
+    """The client's progress-measure responses (oldest first; voided sessions' kept,
+    marked not counted) and the active instruments' scoring rules (one query; three with any response)."""
+    rows = (
+        MeasureResponse.objects.filter(client=client)
+        .order_by("session__date", "session_id", "created_at", "pk")
+        .values_list(
+            "pk",
+            "session_id",
+            "session__date",
+            "session__voided_at",
+            "instrument__key",
+            "total",
+            "safety",
+            "source",
+            "answered",
+        )
+    )
+    responses = [
+        rules.Response(
+            id=pk,
+            session_id=session_id,
+            date=day,
+            instrument=key,
+            total=total,
+            safety=safety,
+            counted=voided_at is None,
+            source=source,
+            answered=answered,
+        )
+        for pk, session_id, day, voided_at, key, total, safety, source, answered in rows
+    ]
+    if not responses:  # most clients, most of the time: no need for the instruments
+        return rules.Measures()
+    return rules.Measures(rules=Instrument.objects.active().rules(), responses=responses)
+
+
 def refresh_flags(client: Client, locked: bool = False) -> list[Flag]:
     """Recompute the client's stored flags and summary from their whole series.
 
@@ -300,7 +352,12 @@ def _refresh(client: Client) -> list[Flag]:
     points = series(client)
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
     found = rules.evaluate(
-        points, thresholds(), domain_of, marks_for(reviews), discharged=client.status == Client.Status.DISCHARGED
+        points,
+        thresholds(),
+        domain_of,
+        marks_for(reviews),
+        discharged=client.status == Client.Status.DISCHARGED,
+        measures=measure_inputs(client),
     )
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
     stored = {f.key: f for f in client.flags.all()}

@@ -25,6 +25,7 @@ from clients.forms import ClientForm, PromptTrialForm, SessionForm, VoidSessionF
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import ClientNotActiveError, StaleClientError, StaleSessionError, VoidedSessionError
 from factors.models import Domain, Factor
+from measures.models import Instrument
 
 CASELOAD_PAGE_SIZE = 25
 SESSIONS_PAGE_SIZE = 20
@@ -209,6 +210,11 @@ def _rating_grid(sessions, factors):
     ]
 
 
+def _instruments():
+    """The active progress measures with their items, options and bands (four queries)."""
+    return Instrument.objects.active().with_parts()
+
+
 def _session_form_page(request, form, client, session=None):
     """The session form; showing it for a client (or a session) is a view of that record."""
     if session is not None:
@@ -257,7 +263,9 @@ def session_create(request):
         initial["client"] = preselected
         if preselected.usual_setting == Client.UsualSetting.ONLINE:
             initial["setting"] = TherapySession.Setting.ONLINE
-    form = SessionForm(request.POST or None, initial=initial, user=request.user, factors=factors)
+    form = SessionForm(
+        request.POST or None, initial=initial, user=request.user, factors=factors, instruments=_instruments()
+    )
     if request.method == "POST" and form.is_valid():
         session = _save_session(request, form)
         if session:
@@ -333,7 +341,11 @@ def session_edit(request, pk):
         messages.info(request, "This session is voided: it stays in the record as it was and cannot be edited.")
         return redirect("session_detail", pk=session.pk)
     form = SessionForm(
-        request.POST or None, instance=session, user=request.user, factors=Factor.objects.in_form_order()
+        request.POST or None,
+        instance=session,
+        user=request.user,
+        factors=Factor.objects.in_form_order(),
+        instruments=_instruments(),
     )
     if request.method == "POST" and form.is_valid() and _save_session(request, form):
         return redirect("session_detail", pk=session.pk)

@@ -10,8 +10,10 @@ from django.db import models
 
 class FlagKind(models.TextChoices):
     # value, label. The order is the order of urgency (most urgent first).
+    SAFETY = "safety", "Safety alert"
     RUPTURE = "rupture", "Alliance rupture"
     CLIENT_CONCERN = "client_concern", "Client concern"
+    OFF_TRACK = "off_track", "Off track"
     FACTOR_DROP = "factor_drop", "Factor drop"
     DISCREPANCY = "discrepancy", "Client rated lower"
     PERSISTENT = "persistent", "Persistent weakness"
@@ -20,11 +22,15 @@ class FlagKind(models.TextChoices):
     CONTEXT_CHANGE = "context_change", "Context change"
 
 
-# Higher is more urgent. A client concern ranks with an alliance rupture; a
-# low factor rated 1 ranks just above one rated 2 (see flags.rules.Flag.urgency).
+# Higher is more urgent. A safety alert (PHQ-9 item 9 above 0) outranks
+# everything; a client concern ranks with an alliance rupture; a client off track
+# on a progress measure ranks below those and above every factor flag; a low
+# factor rated 1 ranks just above one rated 2 (see flags.rules.Flag.urgency).
 URGENCY = {
+    FlagKind.SAFETY: 90,
     FlagKind.RUPTURE: 50,
     FlagKind.CLIENT_CONCERN: 50,
+    FlagKind.OFF_TRACK: 45,
     FlagKind.FACTOR_DROP: 40,
     FlagKind.DISCREPANCY: 35,
     FlagKind.PERSISTENT: 30,

@@ -71,7 +71,9 @@ class PromptSource(models.TextChoices):
     PRACTICE = "practice", "From practice and research"
 
 
-GENERAL_PROMPT_KINDS = (str(FlagKind.STALLED), str(FlagKind.CLIENT_CONCERN))  # a prompt without a factor has one
+# A prompt without a factor is general to its kind: stalled, a client concern about a
+# question with no factor, and off track on a progress measure.
+GENERAL_PROMPT_KINDS = (str(FlagKind.STALLED), str(FlagKind.CLIENT_CONCERN), str(FlagKind.OFF_TRACK))
 
 
 class Prompt(models.Model):
@@ -92,7 +94,7 @@ class Prompt(models.Model):
         related_name="prompts",
         null=True,
         blank=True,
-        help_text="Blank: a general prompt of its kind (only for stalled and client concern).",
+        help_text="Blank: a general prompt of its kind (only for stalled, client concern and off track).",
     )
     applies_to = models.CharField(max_length=20, choices=FlagKind.choices)
     text = models.CharField(max_length=300)
@@ -128,4 +130,6 @@ class Prompt(models.Model):
 
     def clean(self):
         if self.factor_id is None and self.applies_to not in self.GENERAL_KINDS:
-            raise ValidationError({"factor": "Choose a factor: only stalled and client-concern prompts are general."})
+            raise ValidationError(
+                {"factor": "Choose a factor: only stalled, client-concern and off-track prompts are general."}
+            )

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from factors.kinds import FlagKind
 from factors.scoring import index
 from flags import rules
+from measures import scoring as measure_scoring
 
 STATUS_LABELS = {
     rules.OPEN: "Open",
@@ -24,6 +25,7 @@ CLOSED_BECAUSE = {
     rules.DISCUSSED: "discussed with the client",
     rules.ESCALATED: "became an alliance rupture",
     rules.DISCHARGED: "closed at discharge",
+    rules.FOLLOWED_UP: "followed up by the clinician",
     rules.REPAIRED: "repaired",
     rules.RECOVERED: "recovered",
 }
@@ -43,8 +45,20 @@ def _listed(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def instrument_name(key: str) -> str:
+    return measure_scoring.NAMES.get(key, key.upper())
+
+
+ALLIANCE_TOO = {"ruptured": "the alliance is ruptured too", "weak": "the alliance is weak too"}
+
+
 def label(flag, names: Mapping[str, str]) -> str:
     """One line for a list: "Persistent weakness: Openness, since 3 Mar 2026"."""
+    if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
+        facts = flag.facts or {}
+        also = ALLIANCE_TOO.get(facts.get("alliance", "")) if flag.status == rules.OPEN else None
+        what = f"{instrument_name(facts.get('instrument', ''))}{' item 9' if flag.kind == rules.SAFETY else ''}"
+        return f"{kind_label(flag.kind)}: {what}{', ' + also if also else ''}, since {date_format(flag.since)}"
     factors = flag_factors(flag)
     shown = _names(factors[:3], names)
     if len(factors) > 3:
@@ -88,7 +102,37 @@ def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | No
         )
     if kind == rules.STALLED:
         return f"No session for {facts.get('days')} days; this client usually comes every {facts.get('interval')} days."
+    if kind == rules.SAFETY:
+        how = "on their self-report link" if facts.get("source") == "client" else "on a paper form"
+        return (
+            f"The client answered above “Not at all” to thoughts that they would be better off dead or of hurting "
+            f"themselves ({instrument_name(facts.get('instrument', ''))} item 9), {how}. Contact them and follow "
+            "your organisation's risk procedure, then record your follow-up here with a note: only that closes it."
+        )
+    if kind == rules.OFF_TRACK:
+        return _off_track_detail(flag, facts, names)
     return ""
+
+
+def _off_track_detail(flag, facts, names):
+    name = instrument_name(facts.get("instrument", ""))
+    first, latest, sessions = facts.get("first"), facts.get("latest"), facts.get("sessions")
+    if facts.get("status") == measure_scoring.DETERIORATION:
+        text = f"{name} rose from {first} to {latest}: a reliable deterioration."
+    else:
+        text = (
+            f"{name} went from {first} to {latest} over {sessions} sessions: no reliable improvement, "
+            "and still at caseness."
+        )
+    alliance = facts.get("alliance", "") if flag.status == rules.OPEN else ""
+    factors = _listed(_names(flag_factors(flag), names))
+    if alliance == "ruptured":
+        text += f" The alliance is ruptured too{' (' + factors + ')' if factors else ''}: repair it first."
+    elif alliance == "weak":
+        text += f" The alliance is weak too ({factors}): start there."
+    else:
+        text += " Review the plan with the client: what is and is not helping."
+    return text
 
 
 def _episode_detail(flag, facts, names, latest):

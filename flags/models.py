@@ -14,6 +14,7 @@ imports run one way, factors <- flags <- clients (docs/architecture.md).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from factors.kinds import FlagKind
 from flags import rules
@@ -135,13 +136,16 @@ class FlagReviewQuerySet(models.QuerySet):
 
 class FlagReview(models.Model):
     """A mark on a flag's identity: reviewed (a supervisor), discussed with the
-    client (the treating clinician), or a known circumstance (a contextual
-    factor that stays low: out of the queues until its rating changes)."""
+    client (the treating clinician), a known circumstance (a contextual
+    factor that stays low: out of the queues until its rating changes), or
+    followed up (the treating clinician, with a note: the only way a safety
+    alert closes)."""
 
     class Action(models.TextChoices):
         REVIEWED = "reviewed", "Reviewed"
         DISCUSSED = "discussed", "Discussed with the client"
         KNOWN = "known", "Known circumstance"
+        FOLLOWED_UP = "follow_up", "Followed up"
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="flag_reviews")
     key = models.CharField(max_length=120)
@@ -168,7 +172,7 @@ class FlagReview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "key", "action"], name="flagreview_once_per_action"),
             models.CheckConstraint(
-                condition=Q(action__in=["reviewed", "discussed", "known"]), name="flagreview_action_valid"
+                condition=Q(action__in=["reviewed", "discussed", "known", "follow_up"]), name="flagreview_action_valid"
             ),
         ]
 
@@ -181,10 +185,12 @@ def marks_for(reviews, dates=None) -> rules.Marks:
     identity; known circumstances by factor, the latest mark counting. With `dates`
     ({session id: date}), only the marks made as of one of those sessions count and
     their dates come from it; without, as_of_session must be selected."""
-    discussed, known = {}, {}
+    discussed, known, followed_up = {}, {}, {}
     for review in reviews:
         if dates is not None and review.as_of_session_id not in dates:
             continue  # marked after these sessions (or as of a voided one)
+        if review.action == FlagReview.Action.FOLLOWED_UP:
+            followed_up[review.key] = (timezone.localdate(review.at), review.as_of_session_id)
         if review.action == FlagReview.Action.DISCUSSED and review.as_of_session_id:
             day = dates[review.as_of_session_id] if dates is not None else review.as_of_session.date
             discussed[review.key] = (day, review.as_of_session_id)
@@ -192,7 +198,7 @@ def marks_for(reviews, dates=None) -> rules.Marks:
             factor = review.key.split(":")[-1]
             if factor:
                 known[factor] = review.rating
-    return rules.Marks(discussed=discussed, known=known)
+    return rules.Marks(discussed=discussed, known=known, followed_up=followed_up)
 
 
 def can_be_known(flag) -> bool:

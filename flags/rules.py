@@ -21,7 +21,13 @@ The kinds (factors.kinds) and how each is raised:
 - persistent weakness / low factor: a factor's latest rated value is weak;
 - context change: a contextual factor (setting, money, support, stigma) fell:
   a circumstance to accommodate, never a rupture;
-- stalled: no session for twice the client's usual interval (time-derived).
+- stalled: no session for twice the client's usual interval (time-derived);
+- safety alert: a safety item (PHQ-9 item 9) answered above 0 — one per
+  response, never merged, closed only by the clinician's follow-up;
+- off track: a progress measure (PHQ-9, GAD-7) deteriorated reliably, or shows
+  no reliable improvement after six sessions while at caseness
+  (measures.scoring); it says when the alliance is also ruptured or weak and
+  names those factors, so their prompts come first.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +37,7 @@ from statistics import fmean, stdev
 
 from factors.kinds import CONTEXT_DOMAIN, RELATIONSHIP_DOMAINS, URGENCY, FlagKind
 from factors.scoring import index
+from measures import scoring as measure_scoring
 
 RUPTURE = FlagKind.RUPTURE.value
 FACTOR_DROP = FlagKind.FACTOR_DROP.value
@@ -40,12 +47,15 @@ PERSISTENT = FlagKind.PERSISTENT.value
 LOW_FACTOR = FlagKind.LOW_FACTOR.value
 CONTEXT_CHANGE = FlagKind.CONTEXT_CHANGE.value
 STALLED = FlagKind.STALLED.value
+SAFETY = FlagKind.SAFETY.value
+OFF_TRACK = FlagKind.OFF_TRACK.value
 EPISODE_KINDS = (RUPTURE, FACTOR_DROP)
 FACTOR_KINDS = (CLIENT_CONCERN, DISCREPANCY, PERSISTENT, LOW_FACTOR, CONTEXT_CHANGE)
 
 OPEN, REPAIRED, RECOVERED, CLOSED = "open", "repaired", "recovered", "closed"
 # Why a flag closed (status CLOSED).
 RESOLVED, DISCUSSED, ESCALATED, DISCHARGED = "resolved", "discussed", "escalated", "discharged"
+FOLLOWED_UP = "followed_up"  # a safety alert, closed by the clinician's follow-up (with a note)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,31 @@ class Marks:
 
     discussed: Mapping[str, tuple] = field(default_factory=dict)  # identity -> (date, id) of the latest session then
     known: Mapping[str, int] = field(default_factory=dict)  # factor key -> the rating marked a known circumstance
+    followed_up: Mapping[str, tuple] = field(default_factory=dict)  # safety identity -> (date, latest session id)
+
+
+@dataclass(frozen=True)
+class Response:
+    """One filled-in progress measure (measures.models.MeasureResponse)."""
+
+    id: int
+    session_id: int
+    date: date  # the session's
+    instrument: str  # its key ("phq9")
+    total: int | None  # None: incomplete
+    safety: bool = False  # a safety item answered above 0
+    counted: bool = True  # False: its session was voided (a safety alert still stands)
+    source: str = ""  # "client" (self-report link) or "clinician" (paper form)
+    answered: int = 0  # items answered (pages show an incomplete response as "n of 9")
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The progress-measure inputs of one client: the scoring rules of the active
+    instruments (by key) and every response, oldest first."""
+
+    rules: Mapping[str, measure_scoring.Rule] = field(default_factory=dict)
+    responses: Sequence[Response] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +143,10 @@ class Flag:
         """Kind, opening session and, for a flag about one factor, the factor."""
         if self.kind == STALLED:
             return f"{STALLED}:{self.since.isoformat()}"
+        if self.kind == SAFETY:  # one per response: each answer is its own alert
+            return f"{SAFETY}:{self.facts['response']}"
+        if self.kind == OFF_TRACK:
+            return f"{OFF_TRACK}:{self.opened_session_id}:{self.facts['instrument']}"
         subject = self.factors[0] if self.kind in FACTOR_KINDS and self.factors else ""
         return f"{self.kind}:{self.opened_session_id}:{subject}"
 
@@ -500,10 +539,11 @@ def evaluate(
     domain_of: Mapping[str, str],
     marks: Marks = Marks(),
     discharged: bool = False,
+    measures: Measures = Measures(),
 ) -> list[Flag]:
     """Every session-derived flag of a client's series, open and closed (stalled
     is time-derived: see stalled_flag). A discharged client's open flags are
-    closed at discharge."""
+    closed at discharge, except safety alerts: only a follow-up closes those."""
     points = _chronological(points)
     flags = [
         *episode_flags(points, t, domain_of),
@@ -511,8 +551,90 @@ def evaluate(
         *weak_factor_flags(points, t, marks),
         *context_flags(points, t, domain_of, marks),
     ]
+    flags += off_track_flags(points, measures, flags, domain_of)
     if discharged:
         flags = [replace(f, status=CLOSED, closed_reason=DISCHARGED) if f.is_open else f for f in flags]
+    return [*safety_flags(measures.responses, marks), *flags]
+
+
+# --- Progress measures: safety alerts and off track ---------------------------------
+
+
+def safety_flags(responses: Iterable[Response], marks: Marks = Marks()) -> list[Flag]:
+    """One safety alert per response with a safety item above 0 (complete or not,
+    its session voided or not): open until the clinician records their follow-up."""
+    flags = []
+    for r in responses:
+        if not r.safety:
+            continue
+        flag = Flag(
+            kind=SAFETY,
+            opened_session_id=r.session_id,
+            since=r.date,
+            session_ids=(r.session_id,),
+            facts={"response": r.id, "instrument": r.instrument, "source": r.source},
+        )
+        done = marks.followed_up.get(flag.identity)
+        if done is not None:
+            day, session_id = done
+            flag = replace(
+                flag, status=CLOSED, closed_reason=FOLLOWED_UP, resolved_on=day, resolved_session_id=session_id
+            )
+        flags.append(flag)
+    return flags
+
+
+def _alliance(flags: Sequence[Flag], domain_of: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """("ruptured" / "weak" / "", the relationship factors concerned, ruptured first)."""
+    open_flags = [f for f in flags if f.is_open]
+    ruptures = [f for f in open_flags if f.kind == RUPTURE]
+    weak_kinds = (FACTOR_DROP, PERSISTENT, LOW_FACTOR, CLIENT_CONCERN)
+    weak = [f for f in open_flags if f.kind in weak_kinds]
+    keys = [k for f in ruptures for k in f.factors]
+    keys += [k for f in weak for k in f.factors if domain_of.get(k) in RELATIONSHIP_DOMAINS]
+    keys = tuple(dict.fromkeys(keys))
+    if ruptures:
+        return "ruptured", keys
+    return ("weak", keys) if keys else ("", ())
+
+
+def off_track_flags(
+    points: Sequence[Point], measures: Measures, others: Sequence[Flag], domain_of: Mapping[str, str]
+) -> list[Flag]:
+    """Per active instrument, the spells during which the client was off track
+    (measures.scoring.off_track), read at every counted session: one that opens
+    stays open while the client stays off track and closes at the first session
+    where they no longer are. An open one says whether the alliance is ruptured
+    or weak now and names those factors (its prompts are theirs)."""
+    points = _chronological(points)
+    state, factors = _alliance(others, domain_of)
+    flags = []
+    for key, rule in measures.rules.items():
+        by_session = {r.session_id: r for r in measures.responses if r.instrument == key and r.counted}
+        first = first_at = latest = None
+        current: Flag | None = None
+        for i, point in enumerate(points):
+            response = by_session.get(point.id)
+            if response is not None and response.total is not None:
+                if first is None:
+                    first, first_at = response.total, i
+                latest = response.total
+            if first is None:
+                continue
+            status = measure_scoring.status(first, latest, rule)
+            sessions = i - first_at + 1
+            facts = {"instrument": key, "first": first, "latest": latest, "status": status, "sessions": sessions}
+            if measure_scoring.off_track(status, latest, sessions, rule):
+                if current is None:
+                    current = Flag(kind=OFF_TRACK, opened_session_id=point.id, since=point.date, facts=facts)
+                measured = (point.id,) if response is not None and response.total is not None else ()
+                current = replace(current, session_ids=(*current.session_ids, *measured), facts=facts)
+            elif current is not None:
+                flags.append(_close(current, point))
+                current = None
+        if current is not None:
+            facts = {**current.facts, "alliance": state}
+            flags.append(replace(current, factors=factors, facts=facts))
     return flags
 
 

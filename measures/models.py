@@ -30,6 +30,22 @@ class InstrumentQuerySet(models.QuerySet):
         """Items, options and bands in one query each (for forms and scoring)."""
         return self.prefetch_related("items", "options", "bands")
 
+    def rules(self) -> dict[str, scoring.Rule]:
+        """{key: scoring rule} for progress (two queries: instruments with their item
+        counts, and bands). Safety is read from the stored responses, so no items."""
+        rows = self.annotate(item_count=models.Count("items")).prefetch_related("bands")
+        return {
+            i.key: scoring.Rule(
+                key=i.key,
+                items=i.item_count,
+                caseness=i.caseness,
+                reliable_change=i.reliable_change,
+                bands=tuple(scoring.Band(b.low, b.high, b.label) for b in i.bands.all()),
+                max_missing=i.max_missing,
+            )
+            for i in rows
+        }
+
 
 class Instrument(models.Model):
     key = models.SlugField(max_length=20, unique=True, editable=False)

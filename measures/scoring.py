@@ -36,6 +36,9 @@ STATUS_LABELS = {
     DETERIORATION: "Reliable deterioration",
     NO_CHANGE: "No reliable change",
 }
+# The instruments' short names by key (keys are fixed like factor keys; used where a
+# flag is put into words without a query: flags.labels).
+NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 OFF_TRACK_SESSIONS = 6  # no reliable improvement after this many sessions, at caseness
 
 

@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.formats import date_format
 
+from measures import answers as measure_answers
 from selfreport.models import CLIENT_SCALE, COMMENT_MAX_LENGTH
 
 COMMENT_LABEL = "Is there anything you would like your therapist to know, or to do differently?"
@@ -21,11 +22,13 @@ def dated(text, day):
 
 
 class SelfReportForm(forms.Form):
-    """The client's questions (one 1-5 choice each, all optional) and a free-text box."""
+    """The client's questions (one 1-5 choice each, all optional), the active progress
+    measures (PHQ-9, GAD-7: one 0-3 choice per item, all optional) and a free-text box."""
 
-    def __init__(self, *args, questions, past_date=None, **kwargs):
+    def __init__(self, *args, questions, past_date=None, instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
+        self.instruments = list(instruments)
         for q in self.questions:
             self.fields[field_name(q)] = forms.TypedChoiceField(
                 label=dated(q.text, past_date) if past_date else q.text,
@@ -36,6 +39,7 @@ class SelfReportForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"invalid_choice": "Choose one of the five answers."},
             )
+        measure_answers.add_fields(self, self.instruments)
         self.fields["comment"] = forms.CharField(
             label=COMMENT_LABEL,
             required=False,
@@ -47,11 +51,26 @@ class SelfReportForm(forms.Form):
     def question_fields(self):
         return [self[field_name(q)] for q in self.questions]
 
+    def measure_sections(self):
+        """[(instrument, [(item, bound field)])] for the page, after the alliance questions."""
+        return [(i, measure_answers.bound_items(self, i)) for i in self.instruments]
+
+    @property
+    def count(self):
+        """How many questions the page asks (the progress line)."""
+        return len(self.questions) + sum(len(i.items.all()) for i in self.instruments)
+
+    def measures(self):
+        """[(instrument, {item number: value or None})] for the measures the client answered any of."""
+        entered = [(i, measure_answers.values_from(self.cleaned_data, i)) for i in self.instruments]
+        return [(i, values) for i, values in entered if measure_answers.answered(values)]
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        if all(cleaned.get(field_name(q)) is None for q in self.questions) and not cleaned.get("comment"):
+        nothing = all(cleaned.get(field_name(q)) is None for q in self.questions) and not self.measures()
+        if nothing and not cleaned.get("comment"):
             raise forms.ValidationError(
                 "Answer at least one question or write in the box, or close this page if you prefer not to."
             )

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit import log
 from clients.models import TherapySession
 from clients.recording import lock_client, refresh_flags
+from measures.answers import save_response
+from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.forms import SelfReportForm
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 
@@ -64,12 +66,20 @@ def respond(request, token):
         return render(request, "selfreport/closed.html", {"state": _state(link)})
     # A link made for an earlier session names its date instead of "today".
     past_date = link.session.date if link.session.date != timezone.localdate() else None
-    form = SelfReportForm(request.POST or None, questions=Question.objects.active(), past_date=past_date)
+    form = SelfReportForm(
+        request.POST or None,
+        questions=Question.objects.active(),
+        past_date=past_date,
+        instruments=Instrument.objects.active().with_parts(),
+    )
     if request.method == "POST" and form.is_valid():
-        if not _save(link, form):
+        saved = _save(link, form)
+        if saved is None:
             link = SelfReportLink.objects.select_related("session__client").get(pk=link.pk)  # what beat us to it
             return render(request, "selfreport/closed.html", {"state": _state(link)})
-        return render(request, "selfreport/thanks.html", {"greeting": link.session.client.label})
+        # No clinician reads this in real time: an answer about self-harm gets the organisation's crisis text now.
+        crisis = CrisisText.current() if any(r.safety for r in saved) else ""
+        return render(request, "selfreport/thanks.html", {"greeting": link.session.client.label, "crisis": crisis})
     log.record(log.Action.VIEW, link, client_id=link.session.client_id, username=_who(link))
     return render(
         request,
@@ -77,7 +87,7 @@ def respond(request, token):
         {
             "form": form,
             "greeting": link.session.client.label,
-            "count": len(form.questions),
+            "count": form.count,
             "past_date": past_date,
         },
     )
@@ -105,7 +115,9 @@ def _save(link, form):
     """Store the answers once: the UPDATE claims the link, so a second submit saves nothing,
     nor one that arrives after the link closed (discharge, void) or the client was discharged.
     Under the client's lock, like every write to a client's record. The free text is
-    clinical text: audited as "(changed)", never with its words."""
+    clinical text: audited as "(changed)", never with its words. The progress measures
+    answered are stored as responses of the link's session. Returns the responses
+    stored ([] for none), or None if the link could not be claimed."""
     lock_client(link.session.client_id)
     now = timezone.now()
     comment = form.comment()
@@ -115,7 +127,7 @@ def _save(link, form):
         .update(used_at=now, comment=comment)
     )
     if not claimed:
-        return False
+        return None
     ratings = SelfReportRating.objects.bulk_create(
         SelfReportRating(link=link, question=q, score=score) for q, score in form.answers()
     )
@@ -142,5 +154,16 @@ def _save(link, form):
             for r in ratings
         ]
     )
+    responses = [
+        save_response(
+            session=link.session,
+            instrument=instrument,
+            values=values,
+            source=MeasureResponse.Source.CLIENT,
+            link=link,
+            username=who,
+        )
+        for instrument, values in form.measures()
+    ]
     refresh_flags(link.session.client)
-    return True
+    return responses

@@ -19,6 +19,7 @@ from audit import log
 from clients import insights, progress
 from clients.models import Client, TherapySession
 from clients.recording import lock_client, refresh_flags
+from factors.kinds import FlagKind
 from factors.models import Factor
 from flags import labels
 from flags.models import FlagReview, can_be_known
@@ -163,6 +164,7 @@ MARK_RULES = {
     FlagReview.Action.REVIEWED: ("supervisor", "marked reviewed"),
     FlagReview.Action.DISCUSSED: ("clinician", "marked discussed with the client"),
     FlagReview.Action.KNOWN: ("clinician", "marked a known circumstance: it stays on this page, out of the queues"),
+    FlagReview.Action.FOLLOWED_UP: ("clinician", "recorded as followed up: the safety alert is closed"),
 }
 
 
@@ -206,6 +208,10 @@ def flag_mark(request, pk, action):
         if action == FlagReview.Action.KNOWN and not all(can_be_known(f) for f in flags):
             messages.error(request, "Only a low contextual factor can be marked a known circumstance.")
             return _back(request, client)
+        refusal = _follow_up_refusal(action, flags, form.cleaned_data["note"])
+        if refusal:
+            messages.error(request, refusal)
+            return _back(request, client)
         done = FlagReview.objects.filter(client=client, action=action, key__in=[f.identity for f in flags])
         done = set(done.values_list("key", flat=True))
         fresh = [f for f in flags if f.identity not in done]
@@ -235,6 +241,19 @@ def flag_mark(request, pk, action):
     else:
         messages.success(request, f"{client.label}: {what} {MARK_RULES[action][1]}.")
     return _back(request, client)
+
+
+def _follow_up_refusal(action, flags, note):
+    """A safety alert closes only by a follow-up, and a follow-up needs its note; nothing else is followed up."""
+    is_safety = [f.kind == FlagKind.SAFETY for f in flags]
+    if action == FlagReview.Action.FOLLOWED_UP:
+        if not all(is_safety):
+            return "Only a safety alert is followed up."
+        if not note:
+            return "Write what you did to follow the safety alert up (who you contacted, when, and what was agreed)."
+    elif action in (FlagReview.Action.DISCUSSED, FlagReview.Action.KNOWN) and any(is_safety):
+        return "A safety alert closes only when you record your follow-up, with a note."
+    return ""
 
 
 def _mark_changes(review):

@@ -9,6 +9,7 @@ from accounts.models import User
 from clients.models import Client, TherapySession
 from clients.recording import save_session
 from factors.models import Factor
+from measures.models import Instrument
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -44,6 +45,8 @@ class TherapySessionFactory(factory.django.DjangoModelFactory):
 
     `ratings` maps factor keys to a score (or None); factors not named are
     rated `default_score`. Pass `default_score=None` for "not assessed".
+    `measures` maps an instrument key to its item values in order (None:
+    unanswered), entered as from a paper form (`entered_by`: the clinician).
     """
 
     class Meta:
@@ -54,8 +57,18 @@ class TherapySessionFactory(factory.django.DjangoModelFactory):
     setting = TherapySession.Setting.IN_PERSON
 
     @classmethod
-    def _create(cls, model_class, *args, ratings=None, default_score=4, **kwargs):
+    def _create(cls, model_class, *args, ratings=None, default_score=4, measures=None, **kwargs):
         session = model_class(*args, **kwargs)
         ratings = ratings or {}
-        save_session(session, {f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()})
+        entered = []
+        if measures:
+            instruments = {i.key: i for i in Instrument.objects.with_parts()}
+            for key, values in measures.items():
+                entered.append((instruments[key], dict(enumerate(values, start=1))))
+        save_session(
+            session,
+            {f: (ratings.get(f.key, default_score), "") for f in Factor.objects.in_form_order()},
+            measures=entered,
+            by=session.client.clinician,
+        )
         return session

@@ -150,7 +150,7 @@ def test_the_admin_lists_prompts_with_their_source_and_refuses_a_general_low_fac
     assert "From practice and research" in html
     data = {"factor": "", "applies_to": "low_factor", "text": "General advice", "source": "practice", "order": 0}
     response = client.post(reverse("admin:factors_prompt_add"), data)
-    assert "only stalled and client-concern prompts are general" in response.content.decode()
+    assert "only stalled, client-concern and off-track prompts are general" in response.content.decode()
     assert not Prompt.objects.filter(text="General advice").exists()
 
 

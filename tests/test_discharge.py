@@ -111,7 +111,7 @@ def test_an_answer_already_on_the_clients_screen_at_discharge_is_not_stored(owne
     form = SelfReportForm(ANSWERS, questions=Question.objects.active())
     assert form.is_valid()
     discharge(Client.objects.get())
-    assert selfreport_views._save(link, form) is False
+    assert selfreport_views._save(link, form) is None
     assert not SelfReportRating.objects.exists()
 
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from clients.models import TherapySession
+from flags import labels
+from measures import scoring as measure_scoring
 
 register = template.Library()
 
@@ -117,3 +119,16 @@ def map_legend():
 def setting_label(code):
     """A session setting's label ("In person") for its stored code ("in_person")."""
     return TherapySession.Setting(code).label if code in TherapySession.Setting.values else code
+
+
+@register.simple_tag
+def instrument_name(key):
+    """A progress measure's short name ("PHQ-9") from its key."""
+    return labels.instrument_name(key)
+
+
+@register.simple_tag
+def band_of(response, insight):
+    """The severity band of a response's total ("" when incomplete or the measure is switched off)."""
+    rule = insight.measures.rules.get(response.instrument)
+    return measure_scoring.band_of(response.total, rule.bands) if rule else ""

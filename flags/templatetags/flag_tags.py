@@ -11,7 +11,9 @@ register = template.Library()
 
 STYLES = {
     # kind: (symbol, css); the word is the kind's label (factors.kinds), the same everywhere.
+    rules.SAFETY: ("⚠", "flag-safety"),
     rules.RUPTURE: ("▼", "flag-rupture"),
+    rules.OFF_TRACK: ("↗", "flag-off-track"),
     rules.CLIENT_CONCERN: ("✱", "flag-concern"),
     rules.FACTOR_DROP: ("▽", "flag-factor-drop"),
     rules.DISCREPANCY: ("◆", "flag-discrepancy"),
@@ -31,6 +33,8 @@ def flag_badge(flag, names=None):
     if getattr(flag, "status", rules.OPEN) != rules.OPEN:
         word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
     factors = [(names or {}).get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
+    if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
+        factors = [labels.instrument_name((flag.facts or {}).get("instrument", ""))]
     text = f"{word}: {', '.join(factors)}" if factors else word
     quiet = " flag-quiet" if getattr(flag, "quiet", False) else ""
     return format_html(

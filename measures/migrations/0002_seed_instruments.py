@@ -113,12 +113,7 @@ def seed(apps, schema_editor):
         CrisisText.objects.create(text=CRISIS_TEXT)
 
 
-def unseed(apps, schema_editor):
-    apps.get_model("measures", "Instrument").objects.filter(key__in=[s["key"] for s in INSTRUMENTS]).delete()
-    apps.get_model("measures", "CrisisText").objects.all().delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("measures", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, unseed)]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]  # 0001 reversed drops the tables

@@ -2,7 +2,8 @@
 // Honest about time: x is the day number since the first session (a linear axis, so
 // gaps are proportional), labelled with the server's dates so the chart reads like the
 // tables. Straight segments; the client's usual range as a band; rupture (triangle) and
-// repair (circle) markers; the client's own ratings as a series of their own.
+// repair (circle) markers; the client's own ratings as a series of their own; below it,
+// one progress chart per measure (PHQ-9, GAD-7) on the same x axis, severity bands shaded.
 (function () {
   const source = document.getElementById("chart-data");
   const canvas = document.getElementById("trend-chart");
@@ -72,6 +73,21 @@
     );
   }
 
+  // One time axis for the alliance and the progress charts: the same days, range and ticks,
+  // and y axes of one width, so a date sits at the same place in every chart.
+  const yWidth = (axis) => {
+    axis.width = 36;
+  };
+  const xAxis = () => ({
+    type: "linear",
+    min: -pad,
+    max: last + pad,
+    afterBuildTicks: (axis) => {
+      axis.ticks = data.ticks.map((i) => ({ value: days[i] }));
+    },
+    ticks: { autoSkip: true, maxRotation: 0, callback: (value) => dateOf.get(value) || "" },
+  });
+
   new Chart(canvas, {
     data: { datasets },
     options: {
@@ -79,16 +95,8 @@
       animation: false,
       interaction: { mode: "nearest", intersect: false, axis: "x" },
       scales: {
-        x: {
-          type: "linear",
-          min: -pad,
-          max: last + pad,
-          afterBuildTicks: (axis) => {
-            axis.ticks = data.ticks.map((i) => ({ value: days[i] }));
-          },
-          ticks: { autoSkip: true, maxRotation: 0, callback: (value) => dateOf.get(value) || "" },
-        },
-        y: { min: 0, max: 100, ticks: { stepSize: 25 } },
+        x: xAxis(),
+        y: { min: 0, max: 100, ticks: { stepSize: 25 }, afterFit: yWidth },
       },
       plugins: {
         legend: {
@@ -110,5 +118,73 @@
         },
       },
     },
+  });
+
+  // Progress beside the alliance: each measure's total on the same days, severity bands shaded
+  // (lightest = minimal), the caseness cut-off dashed.
+  const shades = ["rgba(30,123,79,0.10)", "rgba(232,194,122,0.18)", "rgba(224,138,131,0.20)",
+    "rgba(179,38,30,0.18)", "rgba(122,0,0,0.22)"];
+  const bandsPlugin = {
+    id: "severityBands",
+    beforeDatasetsDraw(chart, args, options) {
+      const { ctx, chartArea, scales } = chart;
+      ctx.save();
+      options.bands.forEach((band, i) => {
+        const top = scales.y.getPixelForValue(Math.min(band.high + 1, options.max));
+        const bottom = scales.y.getPixelForValue(band.low);
+        ctx.fillStyle = shades[Math.min(i, shades.length - 1)];
+        ctx.fillRect(chartArea.left, top, chartArea.right - chartArea.left, bottom - top);
+      });
+      ctx.restore();
+    },
+  };
+  (data.measures || []).forEach((measure) => {
+    const target = document.getElementById(`progress-chart-${measure.key}`);
+    if (!target) return;
+    new Chart(target, {
+      plugins: [bandsPlugin],
+      data: {
+        datasets: [
+          {
+            type: "line",
+            label: `${measure.name} total`,
+            data: measure.points,
+            borderColor: "#5b3a8c",
+            backgroundColor: "#5b3a8c",
+            borderWidth: 2.5,
+            pointRadius: 4,
+            tension: 0,
+          },
+          {
+            type: "line",
+            label: `Caseness (${measure.caseness})`,
+            data: [{ x: -pad, y: measure.caseness }, { x: last + pad, y: measure.caseness }],
+            borderColor: "rgba(0,0,0,0.45)",
+            borderDash: [4, 4],
+            borderWidth: 1,
+            pointRadius: 0,
+          },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "nearest", intersect: false, axis: "x" },
+        scales: { x: xAxis(), y: { min: 0, max: measure.max + 1, ticks: { stepSize: 5 }, afterFit: yWidth } },
+        plugins: {
+          severityBands: { bands: measure.bands, max: measure.max + 1 },
+          legend: { labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items.length ? dateOf.get(items[0].parsed.x) || "" : ""),
+              label: (item) => {
+                const band = measure.bands.find((b) => b.low <= item.parsed.y && item.parsed.y <= b.high);
+                return `${item.dataset.label}: ${item.parsed.y}${band && item.datasetIndex === 0 ? ` (${band.label})` : ""}`;
+              },
+            },
+          },
+        },
+      },
+    });
   });
 })();
