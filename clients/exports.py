@@ -16,7 +16,7 @@ QUESTIONNAIRE_URL = "https://alliance.example.org/fhir/Questionnaire/alliance-tw
 SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 
 
-def client_csv(client, factors, instruments=()):
+def client_csv(client, factors, instruments=()):  # instruments: [(key, name)], clients.progress.names
     """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed),
     then each measure's total and severity band (blank: not filled in; "Incomplete": items left empty)
     and whether a safety item was answered above 0; a voided session keeps its row, marked "yes" in the
@@ -33,7 +33,7 @@ def client_csv(client, factors, instruments=()):
         "Client index",
         "Context index",
         *[f.name for f in factors],
-        *[f"{i.name} {part}" for i in instruments for part in ("total", "severity")],
+        *[f"{name} {part}" for _, name in instruments for part in ("total", "severity")],
         "Safety alert",
         "Voided",
     ]
@@ -50,7 +50,7 @@ def client_csv(client, factors, instruments=()):
                 s.client_score,
                 s.contextual_score,
                 *[ratings.get(f.pk) for f in factors],
-                *[value for i in instruments for value in _total_and_band(responses.get(i.pk))],
+                *[value for key, _ in instruments for value in _total_and_band(responses.get(key))],
                 "yes" if any(r.safety for r in responses.values()) else "",
                 "yes" if s.is_voided else "",
             ]
@@ -59,10 +59,12 @@ def client_csv(client, factors, instruments=()):
 
 
 def _responses_by_session(client):
-    """{session id: {instrument id: the session's latest response}} (one query)."""
+    """{session id: {instrument key: the session's latest response}} (one query)."""
     found = {}
-    for response in MeasureResponse.objects.filter(client=client).order_by("created_at", "pk"):
-        found.setdefault(response.session_id, {})[response.instrument_id] = response
+    for response in (
+        MeasureResponse.objects.filter(client=client).select_related("instrument").order_by("created_at", "pk")
+    ):
+        found.setdefault(response.session_id, {})[response.instrument.key] = response
     return found
 
 
@@ -85,7 +87,7 @@ def caseload_csv(clients, names, instruments=(), found=None):
         "Last session",
         "Latest index",
         "Open flags",
-        *[f"{i.name} {part}" for i in instruments for part in ("latest", "change", "status")],
+        *[f"{name} {part}" for _, name in instruments for part in ("latest", "change", "status")],
         "Progress",
     ]
     found = found or {}
@@ -101,7 +103,7 @@ def caseload_csv(clients, names, instruments=(), found=None):
                 c.last_session_on.isoformat() if c.last_session_on else "",
                 c.latest_index,
                 "; ".join(_flag_text(f, names) for f in c.flag_list),
-                *[value for i in instruments for value in _progress_cells(measured.get(i.key))],
+                *[value for key, _ in instruments for value in _progress_cells(measured.get(key))],
                 measured.place_label,
             ]
         )

@@ -2,8 +2,10 @@
 of queries: for the supervisor's "alliance x progress" view and the caseload CSV.
 
 The rules are `measures.scoring` (status, off track); this module only fetches the
-counted responses and sessions and hands them to `scoring.progress`. A client is
-placed in one of four columns, across the instruments they have answered:
+counted responses and sessions and hands them to `scoring.progress`, as the client
+page does for one client (`clients.insights.progress_of`: the active instruments, the
+latest response of each counted session). A client is placed in one of four columns,
+across the instruments they have answered:
 
 - off track: off track on any instrument (measures.scoring.off_track);
 - improving: a reliable improvement or recovery on any instrument, off track on none;
@@ -30,9 +32,14 @@ PLACES = [
 PLACE_LABELS = dict(PLACES)
 
 
-def instruments():
-    """The instruments with what their scoring rule needs (three queries)."""
-    return list(Instrument.objects.prefetch_related("items", "bands"))
+def active_rules():
+    """{instrument key: scoring rule} of the active instruments, in their order (two queries)."""
+    return Instrument.objects.active().rules()
+
+
+def names(rules):
+    """[(key, short name)] of the instruments in `rules`, for columns."""
+    return [(key, scoring.NAMES.get(key, key)) for key in rules]
 
 
 @dataclass(frozen=True)
@@ -59,23 +66,23 @@ class ClientProgress:
 
 
 def for_clients(client_ids, rules=None):
-    """{client id: ClientProgress} for every id given (two queries, plus three without `rules`).
+    """{client id: ClientProgress} for every id given (two queries, plus two without `rules`).
 
-    `rules` is {instrument id: (key, scoring.Rule)}; the responses counted are those of
-    sessions that were not voided, the latest response of a session per instrument."""
+    `rules` is active_rules(); the responses counted are those of sessions that were not
+    voided, the latest response of a session per instrument."""
     if rules is None:
-        rules = rules_by_id(instruments())
+        rules = active_rules()
     client_ids = list(client_ids)
     responses = (
         MeasureResponse.objects.counted()
         .filter(client_id__in=client_ids)
         .order_by("session__date", "session_id", "created_at", "pk")
-        .values_list("client_id", "instrument_id", "session_id", "total")
+        .values_list("client_id", "instrument__key", "session_id", "total")
     )
-    measured = {}  # client -> instrument -> {session id: total}, in session order
-    for client_id, instrument_id, session_id, total in responses:
-        if instrument_id in rules:
-            by_session = measured.setdefault(client_id, {}).setdefault(instrument_id, {})
+    measured = {}  # client -> instrument key -> {session id: total}, in session order
+    for client_id, key, session_id, total in responses:
+        if key in rules:
+            by_session = measured.setdefault(client_id, {}).setdefault(key, {})
             by_session.pop(session_id, None)  # a later response of the same session counts
             by_session[session_id] = total
     sessions = {}
@@ -91,13 +98,8 @@ def for_clients(client_ids, rules=None):
     result = {}
     for client_id in client_ids:
         found = {}
-        for instrument_id, by_session in measured.get(client_id, {}).items():
-            key, rule = rules[instrument_id]
+        for key, by_session in measured.get(client_id, {}).items():
             points = [scoring.Measured(session_id=s, total=t) for s, t in by_session.items()]
-            found[key] = scoring.progress(points, sessions.get(client_id, []), rule)
+            found[key] = scoring.progress(points, sessions.get(client_id, []), rules[key])
         result[client_id] = ClientProgress(found)
     return result
-
-
-def rules_by_id(instrument_rows):
-    return {i.pk: (i.key, i.rule()) for i in instrument_rows}

@@ -404,7 +404,7 @@ def _download(content, filename, content_type):
 def client_export_csv(request, pk):
     client = _get_client_for_user(request.user, pk)
     log.record(log.Action.EXPORT, client, changes={"format": "csv"})
-    content = exports.client_csv(client, exports.ordered_factors(), progress.instruments())
+    content = exports.client_csv(client, exports.ordered_factors(), progress.names(progress.active_rules()))
     return _download(content, f"client-{client.pk}-sessions.csv", "text/csv; charset=utf-8")
 
 
@@ -415,9 +415,10 @@ def caseload_export_csv(request):
     log.record(
         log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": [c.pk for c in clients]}
     )
-    instruments = progress.instruments()
-    found = progress.for_clients([c.pk for c in clients], progress.rules_by_id(instruments))
-    content = exports.caseload_csv(clients, dict(Factor.objects.values_list("key", "name")), instruments, found)
+    rules = progress.active_rules()
+    found = progress.for_clients([c.pk for c in clients], rules)
+    names = dict(Factor.objects.values_list("key", "name"))
+    content = exports.caseload_csv(clients, names, progress.names(rules), found)
     return _download(content, f"caseload-{clinician.username}-{timezone.localdate()}.csv", "text/csv; charset=utf-8")
 
 

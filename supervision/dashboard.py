@@ -268,7 +268,7 @@ class AllianceProgress:
     team: AllianceProgressRow
     rows: list  # one AllianceProgressRow per clinician
     clients: list  # every active client of the team, with .alliance, .progress and .clinician_name
-    instruments: list  # measures.Instrument rows, for the columns of a cell's list
+    instruments: list  # [(key, name)] of the active instruments, for the columns of a cell's list
 
     def clients_in(self, alliance, place, clinician_id=None):
         return [
@@ -284,8 +284,8 @@ def alliance_by_progress(supervisor, clinicians):
     """The "alliance x progress" view's named query: each active client of `supervisor`'s
     team placed by alliance (an open alliance flag in the queue, or none) and progress
     (improving, no change, off track, not measured: clients.progress), counted per
-    clinician. Seven queries whatever the team's size: the clients with an Exists for
-    their alliance flags, three for the instruments, the responses, the sessions."""
+    clinician. Six queries whatever the team's size: the clients with an Exists for
+    their alliance flags, two for the instruments' rules, the responses, the sessions."""
     flagged = Flag.objects.in_queue().filter(client=OuterRef("pk"), kind__in=ALLIANCE_KINDS)
     clients = list(
         Client.objects.supervised_by(supervisor)
@@ -294,8 +294,9 @@ def alliance_by_progress(supervisor, clinicians):
         .only("pk", "label", "clinician_id", "latest_index")
         .order_by("label", "pk")
     )
-    instruments = progress.instruments()
-    found = progress.for_clients([c.pk for c in clients], progress.rules_by_id(instruments))
+    rules = progress.active_rules()
+    instruments = progress.names(rules)
+    found = progress.for_clients([c.pk for c in clients], rules)
     names = {c.pk: str(c) for c in clinicians}
     team = AllianceProgressRow(clinician=None)
     rows = {c.pk: AllianceProgressRow(clinician=c) for c in clinicians}
@@ -303,7 +304,7 @@ def alliance_by_progress(supervisor, clinicians):
         client.alliance = FLAGGED if client.alliance_flagged else NOT_FLAGGED
         client.progress = found[client.pk]
         client.clinician_name = names.get(client.clinician_id, "")
-        client.measures = [(i.name, client.progress.get(i.key)) for i in instruments]
+        client.measures = [(name, client.progress.get(key)) for key, name in instruments]
         cell = (client.alliance, client.progress.place)
         for row in (team, rows.get(client.clinician_id)):
             if row is not None:

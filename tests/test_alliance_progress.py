@@ -201,9 +201,9 @@ def build_team(supervisor, clinicians, clients_each):
 def test_the_query_count_stays_flat(sup_client, supervisor, clinicians, clients_each, django_assert_num_queries):
     build_team(supervisor, clinicians, clients_each)
     # 1 session, 2 user, 3 clinicians, 4 team clients with whether they have an open alliance flag,
-    # 5 instruments, 6 their items, 7 their bands, 8 the clients' counted responses, 9 the counted
-    # sessions of the measured clients, 10 the audit row naming the clients listed
-    with django_assert_num_queries(10):
+    # 5 active instruments with their item counts, 6 their bands, 7 the clients' counted responses,
+    # 8 the counted sessions of the measured clients, 9 the audit row naming the clients listed
+    with django_assert_num_queries(9):
         response = sup_client.get(PAGE, {"alliance": "none", "progress": "no_change"})
     assert response.context["grid"].team.total == clinicians * clients_each
     assert response.context["chosen"]["clients"]
