@@ -4,7 +4,7 @@ item by item, scored by measures.scoring like a saved form."""
 from measures.models import Instrument, ItemAnswer, MeasureResponse
 
 
-def answer(session, key="phq9", total=None, values=None, source=MeasureResponse.Source.CLINICIAN):
+def answer(session, key="phq9", total=None, values=None, source=MeasureResponse.Source.CLINICIAN, link=None):
     """Save a response for `session`: `values` {item number: value or None}, or a `total`
     spread over the items (highest first, so no safety item is touched below 24)."""
     instrument = Instrument.objects.prefetch_related("items", "bands").get(key=key)
@@ -20,6 +20,7 @@ def answer(session, key="phq9", total=None, values=None, source=MeasureResponse.
         session=session,
         instrument=instrument,
         source=source,
+        link=link,
         entered_by=session.client.clinician if source == MeasureResponse.Source.CLINICIAN else None,
     )
     response.set_score(values, instrument.rule())
