@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from clients import progress
 from clients.models import Client
 from clients.recording import void_session
+from factors.kinds import FlagKind
 from supervision import dashboard
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 from tests.measure_data import answer
@@ -108,10 +109,18 @@ def test_a_voided_sessions_measure_does_not_count(supervisor, alice):
     assert placed.progress.get("phq9").latest == 12
 
 
-def test_a_quiet_flag_or_a_stalled_client_is_not_an_open_alliance_flag(supervisor, alice):
+def test_every_flag_kind_is_either_about_the_alliance_or_named_as_not():
+    not_alliance = {FlagKind.STALLED, FlagKind.SAFETY, FlagKind.OFF_TRACK}  # attendance, the measures
+    assert set(dashboard.ALLIANCE_KINDS) | not_alliance == set(FlagKind)
+    assert not set(dashboard.ALLIANCE_KINDS) & not_alliance
+
+
+def test_a_quiet_flag_a_measure_flag_or_a_stalled_client_is_not_an_open_alliance_flag(supervisor, alice):
     measured(alice, "Calm", [10, 10])
     client = Client.objects.get(label="Calm")
     client.flags.create(key="low_factor:x", kind="low_factor", since=days_ago(3), urgency=20, quiet=True)
+    client.flags.create(key="safety:x", kind="safety", since=days_ago(3), urgency=90)
+    client.flags.create(key="off_track:x", kind="off_track", since=days_ago(3), urgency=45)
     Client.objects.filter(pk=client.pk).update(stalled_on=days_ago(1))
     [placed] = dashboard.alliance_by_progress(supervisor, [alice]).clients
     assert placed.alliance == dashboard.NOT_FLAGGED
