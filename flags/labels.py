@@ -125,7 +125,9 @@ def _off_track_detail(flag, facts, names):
             "and still at caseness."
         )
     alliance = facts.get("alliance", "") if flag.status == rules.OPEN else ""
-    factors = _listed(_names(flag_factors(flag), names))
+    keys = flag_factors(flag)
+    shown = _names(keys[:3], names) + ([f"{len(keys) - 3} more"] if len(keys) > 3 else [])
+    factors = _listed(shown)
     if alliance == "ruptured":
         text += f" The alliance is ruptured too{' (' + factors + ')' if factors else ''}: repair it first."
     elif alliance == "weak":

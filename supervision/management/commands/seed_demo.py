@@ -21,6 +21,7 @@ from factors.models import Factor
 from flags import rules
 from flags.models import FlagReview
 from selfreport.models import Question, SelfReportLink, SelfReportRating
+from supervision import demo_measures
 from supervision.models import ReviewNote
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105  (public demo logins)
@@ -135,6 +136,7 @@ class Command(BaseCommand):
         factors = list(Factor.objects.in_form_order())
         communication = next(f for f in factors if f.key == "communication")
         created_clients = created_sessions = 0
+        instruments = demo_measures.instruments()
         for c_index, spec in enumerate(USERS):
             clinician = spec.username
             for index, (_, trajectory, usual, fee, attachment, gap) in enumerate(CLIENTS[: spec.clients]):
@@ -177,7 +179,8 @@ class Command(BaseCommand):
                     if trajectory == "factor_drop" and i >= n - 2:  # one relationship factor falls 4 -> 2
                         ratings[communication] = (4, "") if i == n - 2 else (2, LOW_NOTES["communication"])
                     session = TherapySession(client=client, date=date, setting=setting, note=rng.choice(NOTES))
-                    save_session(session, ratings)
+                    measures = demo_measures.for_session(rng, trajectory, clinician, label, i, n, instruments)
+                    save_session(session, ratings, measures=measures, by=users[clinician])
                     created_sessions += 1
                 if index == 9 and clinician == "carmen":
                     discharge(client)  # after the work, as in a clinic
@@ -185,6 +188,7 @@ class Command(BaseCommand):
             refresh_flags(client)  # no new rows when nothing changed; rebuilds flags after an upgrade
         self._review_note(users)
         self._self_reports(users)
+        self._safety_follow_up(users)
         self.stdout.write(
             f"Demo data: {created_clients} clients and {created_sessions} sessions created "
             f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."
@@ -237,6 +241,25 @@ class Command(BaseCommand):
                 by=users["morgan"],
                 note="Seen; we will go over it in supervision on Thursday.",
                 as_of_session_id=client.latest_session_id,
+            )
+            refresh_flags(client)
+
+    def _safety_follow_up(self, users):
+        """The demo's safety alert, followed up by the clinician with a note."""
+        for clinician, label in demo_measures.SAFETY:
+            client = Client.objects.filter(clinician=users[clinician], label=label).first()
+            alert = client and client.flags.filter(kind=rules.SAFETY, status=rules.OPEN).first()
+            if not alert:
+                continue
+            FlagReview.objects.create(
+                client=client,
+                key=alert.key,
+                kind=alert.kind,
+                since=alert.since,
+                action=FlagReview.Action.FOLLOWED_UP,
+                by=users[clinician],
+                note=demo_measures.SAFETY_NOTE,
+                as_of_session_id=alert.opened_session_id,
             )
             refresh_flags(client)
 
