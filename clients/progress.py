@@ -73,18 +73,17 @@ def for_clients(client_ids, rules=None):
     if rules is None:
         rules = active_rules()
     client_ids = list(client_ids)
+    # No join to the sessions here: on PostgreSQL it read every session of the organisation.
+    # The order and the voided sessions come from the client's counted sessions below.
     responses = (
-        MeasureResponse.objects.counted()
-        .filter(client_id__in=client_ids)
-        .order_by("session__date", "session_id", "created_at", "pk")
+        MeasureResponse.objects.filter(client_id__in=client_ids)
+        .order_by("created_at", "pk")
         .values_list("client_id", "instrument__key", "session_id", "total")
     )
-    measured = {}  # client -> instrument key -> {session id: total}, in session order
+    measured = {}  # client -> instrument key -> {session id: total of its latest response}
     for client_id, key, session_id, total in responses:
         if key in rules:
-            by_session = measured.setdefault(client_id, {}).setdefault(key, {})
-            by_session.pop(session_id, None)  # a later response of the same session counts
-            by_session[session_id] = total
+            measured.setdefault(client_id, {}).setdefault(key, {})[session_id] = total
     sessions = {}
     if measured:
         rows = (
@@ -97,9 +96,11 @@ def for_clients(client_ids, rules=None):
             sessions.setdefault(client_id, []).append(session_id)
     result = {}
     for client_id in client_ids:
+        order = sessions.get(client_id, [])
         found = {}
         for key, by_session in measured.get(client_id, {}).items():
-            points = [scoring.Measured(session_id=s, total=t) for s, t in by_session.items()]
-            found[key] = scoring.progress(points, sessions.get(client_id, []), rules[key])
+            points = [scoring.Measured(session_id=s, total=by_session[s]) for s in order if s in by_session]
+            if points:  # only voided sessions' responses: as if none
+                found[key] = scoring.progress(points, order, rules[key])
         result[client_id] = ClientProgress(found)
     return result

@@ -107,6 +107,9 @@ def test_a_voided_sessions_measure_does_not_count(supervisor, alice):
     [placed] = dashboard.alliance_by_progress(supervisor, [alice]).clients
     assert placed.progress.place == progress.NO_CHANGE  # 12 then 19 would be off track; 12 alone is no change
     assert placed.progress.get("phq9").latest == 12
+    void_session(client.sessions.counted().get(), alice, "Logged for the wrong client.")
+    [placed] = dashboard.alliance_by_progress(supervisor, [alice]).clients
+    assert placed.progress.place == progress.NOT_MEASURED  # only voided sessions' measures: none counts
 
 
 def test_every_flag_kind_is_either_about_the_alliance_or_named_as_not():
