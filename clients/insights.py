@@ -277,6 +277,8 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT, 
     chosen: list[FocusItem] = []
     for flag in flags:
         subjects = list(flag.factors) if flag.kind != rules.STALLED and flag.factors else ["*"]
+        if flag.kind == rules.OFF_TRACK and flag.factors:  # the weak alliance's prompts first, then the plan
+            subjects.append("*")
         if factor_keys is not None:  # a question about no factor (goals, overall) gets the general prompts
             subjects = [k if k in factor_keys or k == "*" else "*" for k in subjects]
         for subject in subjects:

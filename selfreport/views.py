@@ -87,7 +87,8 @@ def respond(request, token):
         {
             "form": form,
             "greeting": link.session.client.label,
-            "count": form.count,
+            "count": len(form.questions),
+            "total": form.count,
             "past_date": past_date,
         },
     )

@@ -34,6 +34,7 @@ def instrument():
         "factors.migrations.0008_revise_anchors_and_prompts",  # the anchors and the whole prompt library
         "selfreport.migrations.0005_revise_client_questions",
         "measures.migrations.0002_seed_instruments",
+        "factors.migrations.0011_seed_off_track_prompts",
     ]:
         importlib.import_module(name).seed(django_apps, None)
 

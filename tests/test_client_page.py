@@ -39,7 +39,7 @@ def point(pk, n, overall, client_ratings=None):
 
 
 def insight_of(points, episodes=()):
-    return SimpleNamespace(points=points, episodes=list(episodes), detail=lambda flag: "")
+    return SimpleNamespace(points=points, episodes=list(episodes), detail=lambda flag: "", progress=[])
 
 
 @pytest.fixture

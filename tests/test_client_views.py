@@ -159,11 +159,12 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     )
     # 1 session, 2 user, 3 client, 4 factors, 5 session count, 6 sessions of the page, 7 their ratings,
     # 8-10 the whole series (ratings, the client's self-reports, sessions) for chart and rules, 11 stored
-    # flags, 12 the marks on them, 13 tried prompts, 14 prompts for the open flags, 15-16 the base rate
-    # for the tried prompt (the clinician's trials and their ratings of its factor), 17 review notes,
-    # 18 self-report links, 19 the names of the client's questions, 20 the earlier (superseded) answer
-    # sets, 21 the audit row for viewing the record
-    with django_assert_num_queries(21):
+    # flags, 12 the marks on them, 13 the client's PHQ-9/GAD-7 responses (none here: no instruments
+    # query), 14 tried prompts, 15 prompts for the open flags, 16-17 the base rate for the tried prompt
+    # (the clinician's trials and their ratings of its factor), 18 review notes, 19 self-report links,
+    # 20 the names of the client's questions, 21 the earlier (superseded) answer sets, 22 the audit row
+    # for viewing the record
+    with django_assert_num_queries(22):
         response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     assert len(response.context["insight"].flags) == 12  # every factor persistently weak
     assert len(response.context["chart"]["labels"]) == count

@@ -65,7 +65,7 @@ def test_the_phone_page_asks_every_question_in_order_and_welcomes_criticism(phon
     positions = [html.index(escape(dated(q.text, session.date))) for q in questions]  # yesterday's, by its date
     assert positions == sorted(positions)
     assert f"Question {len(questions)} of {len(questions)}" in html
-    assert html.count('type="radio"') == 5 * len(questions)
+    assert html.count('type="radio"') == 5 * len(questions) + (9 + 7) * 4  # then the PHQ-9 and GAD-7 items, 0-3
     assert "even if it is criticism" in html
     assert '<textarea class="form-control" name="comment"' in html
     assert "not straight away" in html  # the box is no emergency line

@@ -69,12 +69,14 @@ def test_logging_a_session_issues_the_same_queries_however_long_the_history(
         TherapySessionFactory(client=their_client, date=today - timedelta(days=n + 2))
     data = {"client": their_client.pk, "date": (today - timedelta(days=1)).isoformat(), "setting": "online"}
     data.update({f"score_{f.key}": "3" for f in Factor.objects.all()})
-    # 1 session, 2 user, 3 factors, 4 the client choice, 5 duplicate check, 6-8 the model's check
-    # constraint validated in a savepoint, 9 savepoint, 10 lock the client's row, 11 insert session,
-    # 12 its audit row, 13 existing ratings, 14 insert ratings, 15 their audit rows, 16 update scores,
-    # 17 factor domains, 18-20 the series (ratings, self-reports, sessions), 21 marks on flags, 22 stored
-    # flags, 23 write the changed ones, 24 client summary, 25 release (flags that are gone are deleted,
-    # changed ones updated and new ones inserted, only when there are some)
-    with django_assert_num_queries(25):
+    # 1 session, 2 user, 3 factors, 4-7 the active PHQ-9/GAD-7 with items, options and bands (the
+    # paper-form fields; none filled in here), 8 the client choice, 9 duplicate check, 10-12 the model's
+    # check constraint validated in a savepoint, 13 savepoint, 14 lock the client's row, 15 insert
+    # session, 16 its audit row, 17 existing ratings, 18 insert ratings, 19 their audit rows, 20 update
+    # scores, 21 factor domains, 22-24 the series (ratings, self-reports, sessions), 25 marks on flags,
+    # 26 the client's measure responses (none: no instruments query), 27 stored flags, 28 write the
+    # changed ones, 29 client summary, 30 release (flags that are gone are deleted, changed ones updated
+    # and new ones inserted, only when there are some)
+    with django_assert_num_queries(30):
         response = owner_client.post(reverse("session_create"), data)
     assert response.status_code == 302

@@ -72,7 +72,7 @@ def test_the_client_page_reveals_only_a_greeting(phone, owner_client, session):
     _, token = make_link(owner_client, session)
     html = phone.get(reverse("self_report", args=[token])).content.decode()
     assert "Hi J.M." in html
-    assert html.count('type="radio"') == len(ASKED) * 5
+    assert html.count('type="radio"') == len(ASKED) * 5 + (9 + 7) * 4  # then the PHQ-9 and GAD-7 items, 0-3
     assert f"Did your therapist understand what you told them on {date_format(session.date)}?" in html
     assert "even if it is criticism" in html
     assert "anything you would like your therapist to know, or to do differently?" in html

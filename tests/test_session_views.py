@@ -56,7 +56,8 @@ def test_the_form_preselects_the_client_and_todays_date(owner_client, their_clie
     assert form["client"].value() == their_client.pk
     assert form["date"].value() == TODAY()
     html = response.content.decode()
-    assert html.count('type="radio"') == 12 * 6 + 3
+    # 12 factors x (1-5 and "not assessed"), 3 settings, and the paper PHQ-9 and GAD-7 (0-3 and "blank").
+    assert html.count('type="radio"') == 12 * 6 + 3 + (9 + 7) * 5
     assert "Did you listen fully" in html  # the factor's help text
 
 

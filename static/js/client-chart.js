@@ -170,7 +170,15 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "nearest", intersect: false, axis: "x" },
-        scales: { x: xAxis(), y: { min: 0, max: measure.max + 1, ticks: { stepSize: 5 }, afterFit: yWidth } },
+        scales: {
+          x: xAxis(),
+          y: {
+            min: 0,
+            max: measure.max + 1,
+            ticks: { stepSize: 5, callback: (value) => (value % 5 === 0 ? value : "") },
+            afterFit: yWidth,
+          },
+        },
         plugins: {
           severityBands: { bands: measure.bands, max: measure.max + 1 },
           legend: { labels: { boxWidth: 12 } },
