@@ -10,7 +10,8 @@ over the items from the first (3s first), so item 9 stays 0 except where a
 plan asks for a safety answer.
 """
 
-from measures.models import Instrument
+from measures.answers import save_response
+from measures.models import Instrument, MeasureResponse
 
 # trajectory -> {instrument key: (first total, last total)}
 PLANS = {
@@ -65,3 +66,19 @@ def for_session(rng, trajectory, clinician, label, i, n, by_key):
             values[next(item.number for item in items if item.is_safety_item)] = 1
         entered.append((instrument, values))
     return entered
+
+
+def on_link(link, label):
+    """B.R. also answers the PHQ-9 on their self-report link (mild now: 6)."""
+    if label != "B.R." or link.measure_responses.exists():
+        return
+    phq9 = instruments()["phq9"]
+    values = dict(enumerate([*items_for(6, 8), 0], start=1))
+    save_response(
+        session=link.session,
+        instrument=phq9,
+        values=values,
+        source=MeasureResponse.Source.CLIENT,
+        link=link,
+        username=f"client (self-report link {link.pk})",
+    )

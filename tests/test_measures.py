@@ -72,6 +72,8 @@ def test_a_paper_phq9_entered_in_the_session_form_is_scored_and_stored(client, o
     client.force_login(owner)
     response = client.post(reverse("session_create"), session_data(person, phq9=[1, 2, 0, 3, 1, 1, 2, 0, 0]))
     assert response.status_code == 302
+    detail = client.get(response.url).content.decode()
+    assert "PHQ-9: <strong>10</strong> (Moderate)" in detail
     stored = MeasureResponse.objects.get()
     assert (stored.total, stored.band, stored.source, stored.entered_by, stored.safety) == (
         10,
@@ -372,6 +374,7 @@ def test_an_off_track_client_with_a_weak_alliance_gets_that_factors_prompts_firs
     assert any(item.prompt.factor_id is None and item.prompt.applies_to == "off_track" for item in insight.focus)
     page = client.get(reverse("client_detail", args=[person.pk])).content.decode()
     assert "the alliance is weak too" in page
+    assert "Off track: PHQ-9 · alliance weak too" in client.get(reverse("home")).content.decode()
 
 
 def test_an_off_track_client_with_a_sound_alliance_gets_the_general_off_track_prompts(client, owner):

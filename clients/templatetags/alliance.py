@@ -132,3 +132,9 @@ def band_of(response, insight):
     """The severity band of a response's total ("" when incomplete or the measure is switched off)."""
     rule = insight.measures.rules.get(response.instrument)
     return measure_scoring.band_of(response.total, rule.bands) if rule else ""
+
+
+@register.filter
+def responses_of(insight, session_id):
+    """The progress-measure responses given for one session, in the order given."""
+    return [r for r in insight.measures.responses if r.session_id == session_id]

@@ -35,6 +35,9 @@ def flag_badge(flag, names=None):
     factors = [(names or {}).get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
     if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
         factors = [labels.instrument_name((flag.facts or {}).get("instrument", ""))]
+        alliance = (flag.facts or {}).get("alliance") if getattr(flag, "status", rules.OPEN) == rules.OPEN else ""
+        if alliance:  # off track with a weak or ruptured alliance says so wherever it is shown
+            factors[0] += f" · alliance {alliance} too"
     text = f"{word}: {', '.join(factors)}" if factors else word
     quiet = " flag-quiet" if getattr(flag, "quiet", False) else ""
     return format_html(

@@ -285,6 +285,7 @@ class Command(BaseCommand):
             SelfReportRating.objects.bulk_create(
                 SelfReportRating(link=link, question=q, score=theirs[q.key]) for q in questions
             )
+            demo_measures.on_link(link, label)
             flags = refresh_flags(client)
             gap = next((f for f in flags if f.kind == rules.DISCREPANCY and f.is_open), None)
             if discussed and gap:
