@@ -3,6 +3,7 @@
 A cell that starts with =, +, -, @, a tab or a carriage return is a formula
 to Excel, LibreOffice and Google Sheets (=HYPERLINK(...) sends data away);
 such a cell gets a leading apostrophe, which the spreadsheet shows as text.
+A number (a change of -6 points) is written as it is: it cannot be a formula.
 """
 
 import csv
@@ -12,6 +13,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -29,6 +29,7 @@ from accounts.models import User  # noqa: E402
 from clients.models import Client, TherapySession  # noqa: E402
 from clients.recording import refresh_flags  # noqa: E402
 from factors.models import Factor  # noqa: E402
+from measures.models import MeasureResponse  # noqa: E402
 
 REPEAT = 30
 
@@ -121,6 +122,10 @@ def main():
 
     results = [
         measure("supervisor dashboard (team of 10)", lambda: sup.get(reverse("team_dashboard"))),
+        measure(
+            "alliance x progress (team, a cell)",
+            lambda: sup.get(reverse("alliance_progress"), {"alliance": "none", "progress": "no_change"}),
+        ),
         measure("clinician caseload (50 clients)", lambda: clin.get(reverse("caseload"))),
         measure("clinician home", lambda: clin.get(reverse("home"))),
         measure("client page (20 sessions, charts)", lambda: clin.get(reverse("client_detail", args=[client.pk]))),
@@ -136,6 +141,7 @@ def main():
         "clinicians": User.objects.filter(username__startswith=f"{args.prefix}-c").count(),
         "clients": Client.objects.filter(clinician__username__startswith=f"{args.prefix}-").count(),
         "sessions": TherapySession.objects.filter(client__clinician__username__startswith=f"{args.prefix}-").count(),
+        "measures": MeasureResponse.objects.filter(client__clinician__username__startswith=f"{args.prefix}-").count(),
     }
     output = {"meta": meta, "results": results}
     if args.out:

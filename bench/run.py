@@ -28,6 +28,7 @@ SMALL = os.environ.get("BENCH_SMALL_DATABASE_URL", BASE + "alliance_bench_small"
 LONG_HISTORIES = (20, 200, 500)
 TARGETS = {
     "supervisor dashboard": 150,
+    "alliance x progress": 150,
     "clinician caseload": 80,
     "clinician home": 80,
     "client page": 80,
@@ -74,7 +75,8 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         small, big = pages(SMALL, folder, "small"), pages(BIG, folder, "big")
         print(
-            f"\n== Server-side page times ({big['meta']['clients']} clients, {big['meta']['sessions']} sessions; "
+            f"\n== Server-side page times ({big['meta']['clients']} clients, {big['meta']['sessions']} sessions, "
+            f"{big['meta'].get('measures', 0)} measures; "
             f"median and p95 of 30 requests)"
         )
         header = (

@@ -7,19 +7,24 @@ spreadsheet would run as a formula are neutralised (alliance/csvsafe.py).
 from django.utils import timezone
 
 from alliance import csvsafe
+from clients import progress
 from factors.models import Domain, Factor
 from flags import labels
+from measures.models import MeasureResponse
 
 QUESTIONNAIRE_URL = "https://alliance.example.org/fhir/Questionnaire/alliance-twelve-factors"
 SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 
 
-def client_csv(client, factors):
-    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed);
-    a voided session keeps its row, marked "yes" in the last column, "Voided" (it counts in no score or flag).
+def client_csv(client, factors, instruments=()):  # instruments: [(key, name)], clients.progress.names
+    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed),
+    then each measure's total and severity band (blank: not filled in; "Incomplete": items left empty)
+    and whether a safety item was answered above 0; a voided session keeps its row, marked "yes" in the
+    last column, "Voided" (it counts in no score, flag or progress).
     For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
     them in its own format)."""
     sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
+    measured = _responses_by_session(client)
     header = [
         "Date",
         "Setting",
@@ -28,11 +33,14 @@ def client_csv(client, factors):
         "Client index",
         "Context index",
         *[f.name for f in factors],
+        *[f"{name} {part}" for _, name in instruments for part in ("total", "severity")],
+        "Safety alert",
         "Voided",
     ]
     rows = []
     for s in sessions:
         ratings = {r.factor_id: r.score for r in s.ratings.all()}
+        responses = measured.get(s.pk, {})
         rows.append(
             [
                 s.date.isoformat(),
@@ -42,28 +50,70 @@ def client_csv(client, factors):
                 s.client_score,
                 s.contextual_score,
                 *[ratings.get(f.pk) for f in factors],
+                *[value for key, _ in instruments for value in _total_and_band(responses.get(key))],
+                "yes" if any(r.safety for r in responses.values()) else "",
                 "yes" if s.is_voided else "",
             ]
         )
     return csvsafe.to_csv(header, rows)
 
 
-def caseload_csv(clients, names):
-    """One row per client: the stored summary and the open flags."""
-    header = ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
-    rows = [
-        [
-            c.label,
-            c.get_status_display(),
-            c.intake_date.isoformat(),
-            c.session_count,
-            c.last_session_on.isoformat() if c.last_session_on else "",
-            c.latest_index,
-            "; ".join(_flag_text(f, names) for f in c.flag_list),
-        ]
-        for c in clients
+def _responses_by_session(client):
+    """{session id: {instrument key: the session's latest response}} (one query)."""
+    found = {}
+    for response in (
+        MeasureResponse.objects.filter(client=client).select_related("instrument").order_by("created_at", "pk")
+    ):
+        found.setdefault(response.session_id, {})[response.instrument.key] = response
+    return found
+
+
+def _total_and_band(response):
+    if response is None:
+        return "", ""
+    return (response.total, response.band) if response.complete else ("", "Incomplete")
+
+
+def caseload_csv(clients, names, instruments=(), found=None):
+    """One row per client: the stored summary, the open flags, then progress on each measure
+    (latest total, change since the first, status) and where the client stands overall
+    (clients.progress: improving, no change, off track, not measured). `found` is
+    clients.progress.for_clients(...) for these clients."""
+    header = [
+        "Client",
+        "Status",
+        "Intake",
+        "Sessions",
+        "Last session",
+        "Latest index",
+        "Open flags",
+        *[f"{name} {part}" for _, name in instruments for part in ("latest", "change", "status")],
+        "Progress",
     ]
+    found = found or {}
+    rows = []
+    for c in clients:
+        measured = found.get(c.pk, progress.ClientProgress({}))
+        rows.append(
+            [
+                c.label,
+                c.get_status_display(),
+                c.intake_date.isoformat(),
+                c.session_count,
+                c.last_session_on.isoformat() if c.last_session_on else "",
+                c.latest_index,
+                "; ".join(_flag_text(f, names) for f in c.flag_list),
+                *[value for key, _ in instruments for value in _progress_cells(measured.get(key))],
+                measured.place_label,
+            ]
+        )
     return csvsafe.to_csv(header, rows)
+
+
+def _progress_cells(found):
+    if found is None or not found.status:
+        return "", "", ""
+    return found.latest, found.change, found.status_label + (", off track" if found.off_track else "")
 
 
 def _flag_text(flag, names):
@@ -91,7 +141,7 @@ def questionnaire(factors):
                     {
                         "linkId": f.key,
                         "text": f.name,
-                        "type": "coding",
+                        "type": "choice",  # R4's coded answer type ("coding" is R5 only)
                         "required": False,
                         "answerOption": [
                             {"valueCoding": {"system": SCORE_SYSTEM, "code": str(v), "display": text}}
@@ -139,9 +189,114 @@ def questionnaire_response(session, factors):
             timezone.datetime.combine(session.date, timezone.datetime.min.time())
         ).isoformat(),
         "author": {"display": str(session.client.clinician)},
-        "item": groups,
+        "item": groups,  # never empty: a session rates at least one factor (recording.EmptySessionError)
     }
 
 
 def ordered_factors():
     return list(Factor.objects.in_form_order())
+
+
+# --- The measures (PHQ-9, GAD-7) in FHIR R4 -------------------------------------------------
+
+FHIR_BASE = "https://alliance.example.org/fhir"
+LOINC = "http://loinc.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+def measures_bundle(session, responses):
+    """The session's completed measures as a FHIR R4 Bundle (type collection): for each, a
+    QuestionnaireResponse (LOINC-coded items and answers) and an Observation of its total
+    (LOINC total score code) derived from it. An incomplete response has no total and is left
+    out; a voided session's are "entered-in-error". `responses` come with instrument,
+    its items and options, and the answers (see measure_responses)."""
+    entries = []
+    for response in responses:
+        if not response.complete:
+            continue
+        qr = _measure_response(session, response)
+        entries.append(qr)
+        entries.append(_total_observation(session, response, qr["id"]))
+    bundle = {
+        "resourceType": "Bundle",
+        "id": f"session-{session.pk}-measures",
+        "type": "collection",
+        "timestamp": timezone.now().isoformat(timespec="seconds"),
+    }
+    if entries:  # FHIR JSON has no empty arrays
+        bundle["entry"] = [{"fullUrl": f"{FHIR_BASE}/{r['resourceType']}/{r['id']}", "resource": r} for r in entries]
+    return bundle
+
+
+def measure_responses(session):
+    """The session's responses, the latest per instrument, with what the FHIR export reads (four queries)."""
+    responses = (
+        session.measure_responses.select_related("instrument")
+        .prefetch_related("answers__item", "instrument__options")
+        .order_by("created_at", "pk")
+    )
+    return list({r.instrument_id: r for r in responses}.values())
+
+
+def _authored(session):
+    return timezone.make_aware(timezone.datetime.combine(session.date, timezone.datetime.min.time())).isoformat()
+
+
+def _measure_response(session, response):
+    instrument = response.instrument
+    options = {o.value: o for o in instrument.options.all()}
+    items = []
+    for answer in sorted(response.answers.all(), key=lambda a: a.item.number):
+        if answer.value is None:
+            continue  # unanswered: left out, as FHIR has no empty answer
+        option = options[answer.value]
+        coding = {"system": LOINC, "code": option.loinc, "display": option.label} if option.loinc else None
+        items.append(
+            {
+                "linkId": answer.item.loinc or str(answer.item.number),
+                "text": answer.item.text,
+                "answer": [{"valueCoding": coding or {"code": str(answer.value), "display": option.label}}],
+            }
+        )
+    source = (
+        {"display": session.client.label}
+        if response.source == MeasureResponse.Source.CLIENT
+        else {"display": str(session.client.clinician)}
+    )
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"measure-{response.pk}",
+        "questionnaire": (
+            f"{LOINC}/q/{instrument.loinc_panel}"  # LOINC's canonical for its panels
+            if instrument.loinc_panel
+            else f"{FHIR_BASE}/Questionnaire/{instrument.key}"
+        ),
+        "status": "entered-in-error" if session.is_voided else "completed",
+        "subject": {"display": session.client.label},
+        "authored": _authored(session),
+        "author": {"display": str(session.client.clinician)},
+        "source": source,
+        "item": items,
+    }
+
+
+def _total_observation(session, response, response_id):
+    instrument = response.instrument
+    code = {"text": f"{instrument.name} total score"}
+    if instrument.loinc_total:  # the display is left to LOINC's own wording
+        code["coding"] = [{"system": LOINC, "code": instrument.loinc_total}]
+    observation = {
+        "resourceType": "Observation",
+        "id": f"measure-{response.pk}-total",
+        "status": "entered-in-error" if session.is_voided else "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
+        "code": code,
+        "subject": {"display": session.client.label},
+        "effectiveDateTime": _authored(session),
+        "valueInteger": response.total,
+        "interpretation": [{"text": response.band}] if response.band else [],
+        "derivedFrom": [{"reference": f"QuestionnaireResponse/{response_id}"}],
+    }
+    if response.prorated:
+        observation["note"] = [{"text": f"Prorated: {response.answered} of the items answered."}]
+    return {k: v for k, v in observation.items() if v != []}

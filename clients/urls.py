@@ -8,6 +8,7 @@ urlpatterns = [
     path("clients/<int:pk>/export.csv", views.client_export_csv, name="client_export_csv"),
     path("clients/<int:pk>/summary/", views.client_summary, name="client_summary"),
     path("sessions/<int:pk>/fhir.json", views.session_fhir, name="session_fhir"),
+    path("sessions/<int:pk>/measures.fhir.json", views.session_measures_fhir, name="session_measures_fhir"),
     path("fhir/Questionnaire/alliance-twelve-factors", views.fhir_questionnaire, name="fhir_questionnaire"),
     path("clients/new/", views.client_create, name="client_create"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance.redirects import redirect_to_next
 from audit import log
-from clients import chart, exports, insights, recording
+from clients import chart, exports, insights, progress, recording
 from clients.forms import ClientForm, PromptTrialForm, SessionForm, VoidSessionForm
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from clients.recording import ClientNotActiveError, StaleClientError, StaleSessionError, VoidedSessionError
@@ -414,7 +414,7 @@ def _download(content, filename, content_type):
 def client_export_csv(request, pk):
     client = _get_client_for_user(request.user, pk)
     log.record(log.Action.EXPORT, client, changes={"format": "csv"})
-    content = exports.client_csv(client, exports.ordered_factors())
+    content = exports.client_csv(client, exports.ordered_factors(), progress.names(progress.active_rules()))
     return _download(content, f"client-{client.pk}-sessions.csv", "text/csv; charset=utf-8")
 
 
@@ -425,7 +425,10 @@ def caseload_export_csv(request):
     log.record(
         log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": [c.pk for c in clients]}
     )
-    content = exports.caseload_csv(clients, dict(Factor.objects.values_list("key", "name")))
+    rules = progress.active_rules()
+    found = progress.for_clients([c.pk for c in clients], rules)
+    names = dict(Factor.objects.values_list("key", "name"))
+    content = exports.caseload_csv(clients, names, progress.names(rules), found)
     return _download(content, f"caseload-{clinician.username}-{timezone.localdate()}.csv", "text/csv; charset=utf-8")
 
 
@@ -441,6 +444,17 @@ def session_fhir(request, pk):
     data = exports.questionnaire_response(session, exports.ordered_factors())
     response = JsonResponse(data, content_type="application/fhir+json")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.fhir.json"'
+    return response
+
+
+@require_GET
+def session_measures_fhir(request, pk):
+    """The session's completed measures: a FHIR R4 Bundle of QuestionnaireResponses and total Observations."""
+    session = _get_session_for_user(request.user, pk)
+    log.record(log.Action.EXPORT, session, changes={"format": "fhir", "part": "measures"})
+    data = exports.measures_bundle(session, exports.measure_responses(session))
+    response = JsonResponse(data, content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}-measures.fhir.json"'
     return response
 
 

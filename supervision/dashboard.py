@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
-from clients import insights
+from clients import insights, progress
 from clients.models import Client, TherapySession
 from factors.kinds import URGENCY, FlagKind
 from factors.models import Domain
@@ -223,3 +223,103 @@ def team_overview(clinicians, clients, today=None):
 @dataclass
 class _WeekPoint:
     overall_score: float  # the name the sparkline tag reads
+
+
+# --- Alliance x progress -----------------------------------------------------------------
+
+# The flags about the alliance (every stored kind about the ratings; "stalled" is about
+# attendance and the measures' own flags are about progress, so neither counts here).
+ALLIANCE_KINDS = [
+    FlagKind.RUPTURE,
+    FlagKind.CLIENT_CONCERN,
+    FlagKind.FACTOR_DROP,
+    FlagKind.DISCREPANCY,
+    FlagKind.PERSISTENT,
+    FlagKind.LOW_FACTOR,
+    FlagKind.CONTEXT_CHANGE,
+]
+FLAGGED, NOT_FLAGGED = "flags", "none"
+ALLIANCE_ROWS = [(FLAGGED, "Open alliance flags"), (NOT_FLAGGED, "No open alliance flags")]
+
+
+@dataclass
+class AllianceProgressRow:
+    """One clinician's clients (or the whole team's) counted per (alliance, progress) cell."""
+
+    clinician: User | None
+    counts: dict = field(default_factory=dict)  # (alliance, place) -> count
+    total: int = 0
+
+    def cells(self):
+        """[(alliance, alliance label, place, place label, count)] in the page's order."""
+        return [
+            (a, a_label, p, p_label, self.counts.get((a, p), 0))
+            for a, a_label in ALLIANCE_ROWS
+            for p, p_label in progress.PLACES
+        ]
+
+    def by_place(self):
+        """[(place, label, [(alliance, count)])]: the team grid, progress down, alliance across."""
+        return [(p, label, [(a, self.counts.get((a, p), 0)) for a, _ in ALLIANCE_ROWS]) for p, label in progress.PLACES]
+
+
+@dataclass
+class AllianceProgress:
+    team: AllianceProgressRow
+    rows: list  # one AllianceProgressRow per clinician
+    clients: list  # every active client of the team, with .alliance, .progress and .clinician_name
+    instruments: list  # [(key, name)] of the active instruments, for the columns of a cell's list
+
+    def clients_in(self, alliance, place, clinician_id=None):
+        return [
+            c
+            for c in self.clients
+            if c.alliance == alliance
+            and c.progress.place == place
+            and (clinician_id is None or c.clinician_id == clinician_id)
+        ]
+
+
+def alliance_by_progress(supervisor, clinicians):
+    """The "alliance x progress" view's named query: each active client of `supervisor`'s
+    team placed by alliance (an open alliance flag in the queue, or none) and progress
+    (improving, no change, off track, not measured: clients.progress), counted per
+    clinician. Six queries whatever the team's size: the clients with an Exists for
+    their alliance flags, two for the instruments' rules, the responses, the sessions."""
+    flagged = Flag.objects.in_queue().filter(client=OuterRef("pk"), kind__in=ALLIANCE_KINDS)
+    clients = list(
+        Client.objects.supervised_by(supervisor)
+        .active()
+        .annotate(alliance_flagged=Exists(flagged))
+        .only("pk", "label", "clinician_id", "latest_index")
+        .order_by("label", "pk")
+    )
+    rules = progress.active_rules()
+    instruments = progress.names(rules)
+    found = progress.for_clients([c.pk for c in clients], rules)
+    names = {c.pk: str(c) for c in clinicians}
+    team = AllianceProgressRow(clinician=None)
+    rows = {c.pk: AllianceProgressRow(clinician=c) for c in clinicians}
+    for client in clients:
+        client.alliance = FLAGGED if client.alliance_flagged else NOT_FLAGGED
+        client.progress = found[client.pk]
+        client.clinician_name = names.get(client.clinician_id, "")
+        client.measures = [(name, client.progress.get(key)) for key, name in instruments]
+        cell = (client.alliance, client.progress.place)
+        for row in (team, rows.get(client.clinician_id)):
+            if row is not None:
+                row.counts[cell] = row.counts.get(cell, 0) + 1
+                row.total += 1
+    return AllianceProgress(team=team, rows=list(rows.values()), clients=clients, instruments=instruments)
+
+
+class CellForm(forms.Form):
+    """Which cell's clients to list; a value off the allow-lists is an error and lists none."""
+
+    alliance = forms.ChoiceField(choices=ALLIANCE_ROWS)
+    progress = forms.ChoiceField(choices=progress.PLACES)
+    clinician = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, data, clinicians):
+        super().__init__(data)
+        self.fields["clinician"].choices = [("", "Whole team"), *((c.pk, str(c)) for c in clinicians)]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance.redirects import redirect_to_next
 from audit import log
-from clients import insights
+from clients import insights, progress
 from clients.models import Client, TherapySession
 from clients.recording import lock_client, refresh_flags
 from factors.kinds import FlagKind
@@ -106,6 +106,40 @@ def team_dashboard(request):
             "page_query": page_query,
             "factor_names": dict(Factor.objects.values_list("key", "name")),
             "factor_map": insights.factor_map(clients, clinicians, by="clinician"),
+        },
+    )
+
+
+@require_GET
+def alliance_progress(request):
+    """The team's clients placed by alliance (open alliance flags or not) and progress on
+    the measures, counted per clinician; a cell's link lists its clients."""
+    user = request.user
+    if not user.is_supervisor:
+        raise Http404("Only supervisors have a team dashboard.")
+    clinicians = list(user.supervisees().order_by("last_name", "first_name"))
+    grid = dashboard.alliance_by_progress(user, clinicians)
+    form = dashboard.CellForm(request.GET, clinicians) if request.GET else None
+    chosen = None
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        chosen = {
+            "alliance": dict(dashboard.ALLIANCE_ROWS)[data["alliance"]],
+            "progress": progress.PLACE_LABELS[data["progress"]],
+            "clinician": next((c for c in clinicians if c.pk == data["clinician"]), None),
+            "clients": grid.clients_in(data["alliance"], data["progress"], data["clinician"]),
+        }
+    log.record_list("supervision.alliance_progress", [c.pk for c in chosen["clients"]] if chosen else [])
+    return render(
+        request,
+        "supervision/alliance_progress.html",
+        {
+            "clinicians": clinicians,
+            "grid": grid,
+            "alliance_rows": dashboard.ALLIANCE_ROWS,
+            "places": progress.PLACES,
+            "form": form,
+            "chosen": chosen,
         },
     )
 

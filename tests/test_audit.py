@@ -321,8 +321,12 @@ NO_CLIENT_DATA = {
     "guidance": "general guidance, no client",
     "prompt_library": "the prompt library, no client",
 }
-# Query strings that make a page show a client (the session form for a chosen client).
-QUERY = {"session_create": lambda world: {"client": world["client"].pk}}
+# Query strings that make a page show a client (the session form for a chosen client, the
+# alliance x progress cell the client is in).
+QUERY = {
+    "session_create": lambda world: {"client": world["client"].pk},
+    "alliance_progress": lambda world: {"alliance": "flags", "progress": "not_measured"},  # openness 1: a flag
+}
 
 
 def about_the_client(event, client_pk):

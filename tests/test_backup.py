@@ -26,8 +26,10 @@ from audit.models import AuditEvent
 from audit.readers import AUDIT_READERS
 from clients.models import Client, PromptTrial, Rating, TherapySession
 from factors.models import Factor, Prompt
+from measures.models import MeasureResponse
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import TherapySessionFactory, UserFactory
+from tests.measure_data import answer
 
 pytestmark = pytest.mark.django_db(databases=["default", "restore"])
 RESTORE = "restore"
@@ -94,6 +96,11 @@ def everything():
     openness = Factor.objects.get(key="openness")
     Prompt.objects.create(factor=openness, applies_to="low_factor", text="Ours", source=Prompt.Source.PRACTICE)
     TherapySession.objects.filter(pk=latest.pk).update(created_at=timezone.now() - timedelta(days=3, microseconds=-123))
+    # Progress measures: one entered from paper by the clinician, one the client answered on a link
+    # (an item left empty: incomplete, and a safety answer).
+    answer(latest, "phq9", 14)
+    link = SelfReportLink.objects.filter(session__client__clinician=amara).first()
+    answer(link.session, "gad7", values={1: 1, 2: 2, 3: None}, source=MeasureResponse.Source.CLIENT, link=link)
 
 
 def natural_keys(model, using):

@@ -1,4 +1,5 @@
-"""Exports for the record: CSV, FHIR R4 (validated with fhir.resources) and the print summary."""
+"""Exports for the record: CSV, FHIR R4 (validated with HL7's R4 JSON schema and fhir.resources: tests/fhir_r4.py)
+and the print summary."""
 
 import csv
 import io
@@ -10,12 +11,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from accounts.models import Team, User
 from audit.models import AuditEvent
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_a_clients_csv_has_one_row_per_session_with_scores_and_ratings(owner_cli
     assert "attachment" in response["Content-Disposition"]
     header, first, second = rows(response)
     assert header[:6] == ["Date", "Setting", "Overall index", "Therapist index", "Client index", "Context index"]
-    assert len(header) == 6 + 12 + 1
+    assert len(header) == 6 + 12 + 2 * 2 + 1 + 1  # ... twelve factors, PHQ-9 and GAD-7 total and severity, safety
     assert header[-1] == "Voided"
     assert first[0] == (today - timedelta(days=14)).isoformat()
     assert first[1] in {"In person", "Online", "Phone"}  # the label a person reads, never the code
@@ -47,7 +47,8 @@ def test_the_caseload_csv_lists_summaries_and_open_flags_and_neutralises_formula
     TherapySessionFactory(client=risky, ratings={"openness": 1})
     ClientFactory(clinician=owner, label="Calm")
     header, *body = rows(owner_client.get(reverse("caseload_export_csv")))
-    assert header == ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
+    assert header[:7] == ["Client", "Status", "Intake", "Sessions", "Last session", "Latest index", "Open flags"]
+    assert header[-1] == "Progress"
     by_label = {r[0]: r for r in body}
     assert "'=HYPERLINK(x)" in by_label
     assert "Low factor: Openness, since" in by_label["'=HYPERLINK(x)"][6]
@@ -69,17 +70,18 @@ def test_a_supervisor_exports_a_team_members_caseload_but_not_another_teams(clie
 def test_the_instrument_is_a_valid_fhir_questionnaire(owner_client):
     response = owner_client.get(reverse("fhir_questionnaire"))
     assert response["Content-Type"] == "application/fhir+json"
-    resource = Questionnaire.model_validate(json.loads(response.content))
+    resource = assert_valid_r4(json.loads(response.content))
     assert [group.linkId for group in resource.item] == ["therapist", "client", "contextual"]
     items = [item for group in resource.item for item in group.item]
     assert len(items) == 12
+    assert {item.type for item in items} == {"choice"}  # R4's coded answer ("coding" is R5 only)
     assert [o.valueCoding.code for o in items[0].answerOption] == ["1", "2", "3", "4", "5"]
 
 
 def test_a_session_is_a_valid_fhir_questionnaire_response(owner_client, their_client):
     session = TherapySessionFactory(client=their_client, ratings={"openness": 2, "stigma": None}, default_score=4)
     response = owner_client.get(reverse("session_fhir", args=[session.pk]))
-    resource = QuestionnaireResponse.model_validate(json.loads(response.content))
+    resource = assert_valid_r4(json.loads(response.content))
     assert resource.status == "completed"
     assert resource.questionnaire.endswith("alliance-twelve-factors")
     answers = {item.linkId: item.answer[0].valueCoding.code for group in resource.item for item in group.item}

@@ -13,6 +13,8 @@ from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
 from clients.recording import refresh_flags
 from factors.models import Factor
 from flags.models import Flag
+from measures import scoring
+from measures.models import Instrument, MeasureResponse
 from tests.factories import TherapySessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,20 @@ def test_generated_summaries_and_flags_match_what_a_save_would_compute():
         client.refresh_from_db()
         assert stored == {name: getattr(client, name) for name in SUMMARY_FIELDS}
         assert flags == sorted(client.flags.values_list("key", "status"))
+
+
+def test_generated_clients_fill_in_the_measures_scored_as_a_saved_form_would_be():
+    call_command("generate_org", "--clinicians", "1", "--clients-per-clinician", "20", "--quiet", stdout=StringIO())
+    responses = MeasureResponse.objects.select_related("instrument")
+    assert 0.4 < responses.values("client").distinct().count() / 20 < 1  # most clients, not all
+    rules = Instrument.objects.active().rules()
+    for response in responses.prefetch_related("answers__item"):
+        values = {a.item.number: a.value for a in response.answers.all()}
+        assert len(values) == rules[response.instrument.key].items
+        expected = scoring.score(values, rules[response.instrument.key])
+        assert (response.total, response.band) == (expected.total, expected.band)
+    kinds = set(Flag.objects.values_list("kind", flat=True))
+    assert "off_track" in kinds  # the measures raise their own flags, as a save would (test above)
 
 
 @pytest.mark.parametrize("earlier_sessions", [5, 50])

@@ -22,6 +22,7 @@ from factors.models import Factor, Prompt
 from flags.models import Flag
 from selfreport.models import SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -227,6 +228,7 @@ def test_the_csv_keeps_a_voided_session_marked_and_fhir_calls_it_entered_in_erro
     ]
     fhir = owner_client.get(reverse("session_fhir", args=[mistaken.pk])).json()
     assert fhir["status"] == "entered-in-error"
+    assert_valid_r4(fhir)
 
 
 def test_the_right_session_can_be_logged_in_the_voided_ones_place(owner_client, their_client, series):
