@@ -32,6 +32,8 @@ SEEDED = {
     "factors.factor": "seeded by factors migration 0002; texts edited in the admin",
     "factors.prompt": "seeded by factors migrations 0004, 0006 and 0008; texts edited and prompts added in the admin",
     "selfreport.question": "seeded by selfreport migrations 0002 and 0005; questions added in the admin",
+    "calibration.vignette": "seeded by calibration migration 0002; written and edited in the admin",
+    "calibration.vignettereference": "seeded by calibration migration 0002 with its vignettes; edited in the admin",
 }
 
 # Recomputed from other tables on every session save: their deletions are not

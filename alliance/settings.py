@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "supervision",
     "audit",
     "selfreport",
+    "calibration",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/profile/", profile, name="profile"),
     path("admin/", admin.site.urls),
     path("", include("selfreport.urls")),
+    path("", include("calibration.urls")),
     path("", include("supervision.urls")),
     path("", include("clients.urls")),
     path("", include("factors.urls")),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from calibration import demo as calibration_demo
 from clients.models import Client, TherapySession
 from clients.recording import discharge, refresh_flags, save_session
 from factors.models import Factor
@@ -185,6 +186,8 @@ class Command(BaseCommand):
             refresh_flags(client)  # no new rows when nothing changed; rebuilds flags after an upgrade
         self._review_note(users)
         self._self_reports(users)
+        # Calibration: Ben rates close to his clients and to Morgan, Carmen rates high.
+        calibration_demo.seed({users["ben"]: "close", users["carmen"]: "high"}, users["morgan"])
         self.stdout.write(
             f"Demo data: {created_clients} clients and {created_sessions} sessions created "
             f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."
