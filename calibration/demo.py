@@ -18,6 +18,10 @@ from selfreport.models import Question, SelfReportLink, SelfReportRating
 SELF_REPORTED = 2  # the latest sessions of each client answered by the client
 OBSERVED = 1  # the latest session of each client observed by the supervisor
 # How much higher the clinician rates than the others, drawn per factor (clinician minus other).
+NOTES = {
+    "close": "Warm and well paced; I would rate the client's openness a little lower than you did.",
+    "high": "The client looked less at ease than your ratings suggest: worth asking them how it is going.",
+}
 BIAS = {"close": [-1, 0, 0, 0, 0, 1], "high": [1, 1, 1, 2, 1, 0, 2]}
 
 
@@ -31,7 +35,7 @@ def seed(clinicians, supervisor):
     others = [q for q in Question.objects.active() if not q.factor_id]
     factors = list(Factor.objects.in_form_order())
     for clinician, style in clinicians.items():
-        rng = random.Random(f"calibration-{clinician.username}")
+        rng = random.Random(f"calibration-{clinician.username}")  # noqa: S311  (demo data, not secrets)
         bias = BIAS[style]
         for client in Client.objects.filter(clinician=clinician).order_by("label"):
             sessions = list(client.sessions.counted().order_by("-date", "-pk").prefetch_related("ratings__factor"))
@@ -61,13 +65,7 @@ def seed(clinicians, supervisor):
                     continue
                 ours = {r.factor_id: r.score for r in session.ratings.all()}
                 ratings = {f: _clamp(ours[f.pk] - rng.choice(bias)) if ours.get(f.pk) else None for f in factors}
-                note = (
-                    "Warm and well paced; I would rate the client's openness a little lower than you did."
-                    if style == "close"
-                    else (
-                        "The client looked less at ease than your ratings suggest: worth asking them directly how it is going."
-                    )
-                )
+                note = NOTES[style]
                 save_observation(session, supervisor, note, ratings)
         if not VignetteAttempt.objects.filter(clinician=clinician).exists():
             for vignette in Vignette.objects.active().prefetch_related("references__factor")[:3]:

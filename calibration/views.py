@@ -136,7 +136,7 @@ def observation(request, pk):
         log.record(log.Action.VIEW, session, changes={"page": "observation comparison"})
         return render(request, "calibration/observation_compare.html", _comparison(session, existing))
     factors = list(Factor.objects.in_form_order())
-    form = ObservationForm(request.POST or None, factors=factors)
+    form = ObservationForm(request.POST if request.method == "POST" else None, factors=factors)
     if request.method == "POST" and form.is_valid():
         try:
             save_observation(session, request.user, form.cleaned_data["note"], form.ratings())
@@ -186,7 +186,7 @@ def vignette(request, pk):
         return render(
             request, "calibration/vignette_compare.html", {"vignette": item, "attempt": attempt, "rows": rows}
         )
-    form = FactorRatingsForm(request.POST or None, factors=factors)
+    form = FactorRatingsForm(request.POST if request.method == "POST" else None, factors=factors)
     if request.method == "POST" and form.is_valid():
         save_attempt(item, request.user, form.ratings())
         messages.success(request, "Your ratings are saved. Here is how they compare with the reference.")

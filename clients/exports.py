@@ -19,7 +19,9 @@ def client_csv(client, factors):
     a voided session keeps its row, marked "yes" in the last column, "Voided" (it counts in no score or flag).
     For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
     them in its own format)."""
-    sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
+    sessions = client.sessions.order_by("date", "pk").prefetch_related(
+        "ratings", "observations__observer", "observations__ratings"  # observations: the calibration app's
+    )
     header = [
         "Date",
         "Setting",
@@ -29,6 +31,8 @@ def client_csv(client, factors):
         "Context index",
         *[f.name for f in factors],
         "Voided",
+        "Observed by",
+        *[f"Observer: {f.name}" for f in factors],
     ]
     rows = []
     for s in sessions:
@@ -43,9 +47,20 @@ def client_csv(client, factors):
                 s.contextual_score,
                 *[ratings.get(f.pk) for f in factors],
                 "yes" if s.is_voided else "",
+                *_observer_columns(s, factors),
             ]
         )
     return csvsafe.to_csv(header, rows)
+
+
+def _observer_columns(session, factors):
+    """Who observed the session and their rating of each factor (several observers: "4 / 3")."""
+    observations = list(session.observations.all())
+    scores = [{r.factor_id: r.rating for r in o.ratings.all()} for o in observations]
+    return [
+        " / ".join(o.observer.get_full_name() or o.observer.username for o in observations),
+        *[" / ".join("" if s.get(f.pk) is None else str(s[f.pk]) for s in scores) for f in factors],
+    ]
 
 
 def caseload_csv(clients, names):

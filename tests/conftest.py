@@ -33,6 +33,7 @@ def instrument():
         "factors.migrations.0002_seed_factors",
         "factors.migrations.0008_revise_anchors_and_prompts",  # the anchors and the whole prompt library
         "selfreport.migrations.0005_revise_client_questions",
+        "calibration.migrations.0002_seed_vignettes",
     ]:
         importlib.import_module(name).seed(django_apps, None)
 

@@ -73,8 +73,8 @@ def percent(value):
 @register.filter
 def kappa(value):
     """A kappa, two decimals with a true minus sign."""
-    if value is None:
-        return DASH
+    if not isinstance(value, int | float):
+        return DASH  # None, or nothing to show (no kappa computed)
     text = f"{abs(value):.2f}"
     return (MINUS if value < 0 and text != "0.00" else "") + text
 
@@ -82,3 +82,27 @@ def kappa(value):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def observation_grid(sessions, grid):
+    """The print summary's observations of the sessions it shows: (columns, rows), one column
+    per observation, one row per factor with (observer's rating, clinician minus observer)
+    (two queries). `grid` is the summary's [(domain, [(factor, [rating or None])])]."""
+    by_session = {s.pk: s for s in sessions}
+    columns = list(
+        Observation.objects.filter(session__in=list(by_session))
+        .with_ratings()
+        .order_by("session__date", "session_id", "created_at")
+    )
+    mine = {s.pk: {r.factor_id: r.score for r in s.ratings.all()} for s in sessions}
+    rows = []
+    for _domain, factors in grid:
+        for factor, _ratings in factors:
+            cells = []
+            for o in columns:
+                theirs = next((r.rating for r in o.ratings.all() if r.factor_id == factor.pk), None)
+                own = mine[o.session_id].get(factor.pk)
+                cells.append((theirs, own - theirs if own is not None and theirs is not None else None))
+            rows.append((factor, cells))
+    return columns, rows
