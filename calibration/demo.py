@@ -15,14 +15,16 @@ from clients.recording import refresh_flags
 from factors.models import Factor
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 
-SELF_REPORTED = 2  # the latest sessions of each client answered by the client
+# The latest session of each client is answered by the client, and the one before it for the first
+# three: thirteen co-rated sessions or so (few enough answers not to swamp the flag queue).
+SELF_REPORTED = {0: 2, 1: 2, 2: 2}
 OBSERVED = 1  # the latest session of each client observed by the supervisor
 # How much higher the clinician rates than the others, drawn per factor (clinician minus other).
 NOTES = {
     "close": "Warm and well paced; I would rate the client's openness a little lower than you did.",
     "high": "The client looked less at ease than your ratings suggest: worth asking them how it is going.",
 }
-BIAS = {"close": [-1, 0, 0, 0, 0, 1], "high": [1, 1, 1, 2, 1, 0, 2]}
+BIAS = {"close": [-1, 0, 0, 0, 0, 1], "high": [1, 1, 2, 1, 1, 2, 1]}
 
 
 def _clamp(value):
@@ -37,10 +39,10 @@ def seed(clinicians, supervisor):
     for clinician, style in clinicians.items():
         rng = random.Random(f"calibration-{clinician.username}")  # noqa: S311  (demo data, not secrets)
         bias = BIAS[style]
-        for client in Client.objects.filter(clinician=clinician).order_by("label"):
+        for index, client in enumerate(Client.objects.filter(clinician=clinician).order_by("label")):
             sessions = list(client.sessions.counted().order_by("-date", "-pk").prefetch_related("ratings__factor"))
             touched = False
-            for session in sessions[:SELF_REPORTED]:
+            for session in sessions[: SELF_REPORTED.get(index, 1)]:
                 if session.self_report_links.exists():
                     continue
                 ours = {r.factor.key: r.score for r in session.ratings.all()}
