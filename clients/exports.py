@@ -20,7 +20,9 @@ def client_csv(client, factors):
     For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
     them in its own format)."""
     sessions = client.sessions.order_by("date", "pk").prefetch_related(
-        "ratings", "observations__observer", "observations__ratings"  # observations: the calibration app's
+        "ratings",
+        "observations__observer",
+        "observations__ratings",  # observations: the calibration app's
     )
     header = [
         "Date",
