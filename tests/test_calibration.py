@@ -18,11 +18,12 @@ from accounts.models import Team, User
 from audit.models import AuditEvent
 from calibration import agreement, pairs
 from calibration.models import Observation, ObservationRating, Vignette, VignetteAttempt
-from calibration.recording import save_observation
+from calibration.recording import AlreadyObserved, save_observation
 from clients.models import Client
 from factors.models import Factor
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.test_every_form import HOSTILE
 from tests.test_supervision import build_team
 
 RATING_NOTE = "owner-rating-note-never-in-the-blind-form"
@@ -132,6 +133,33 @@ def test_bad_input_on_the_observation_form_saves_nothing(client, team, session, 
     assert not Observation.objects.exists()
     assert not ObservationRating.objects.exists()
     assert RATING_NOTE not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_on_the_observation_form_save_nothing(client, team, session, value):
+    client.force_login(team["supervisor"])
+    response = client.post(observe_url(session), {"score_openness": value})
+    assert response.status_code == 200
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_note_is_refused_or_kept_as_plain_text(client, team, session, value):
+    client.force_login(team["supervisor"])
+    response = client.post(observe_url(session), {"score_openness": "3", "note": value}, follow=True)
+    assert response.status_code == 200
+    assert "<img src=x" not in response.content.decode()
+    saved = Observation.objects.first()
+    assert saved is None or saved.note == value
+
+
+def test_two_saves_of_the_same_observation_keep_one(team, session):
+    ratings = {f: 3 for f in Factor.objects.all()}
+    save_observation(session, team["supervisor"], "", ratings)
+    with pytest.raises(AlreadyObserved):
+        save_observation(session, team["supervisor"], "", ratings)
+    assert Observation.objects.count() == 1
+    assert ObservationRating.objects.count() == 12
 
 
 @pytest.mark.parametrize("who", ["outsider", "owner", "colleague"])
