@@ -33,10 +33,6 @@ def _get_vignette_for_user(user, pk):
     return get_object_or_404(Vignette.objects.active().prefetch_related("references__factor"), pk=pk)
 
 
-def _factor_names():
-    return dict(Factor.objects.values_list("key", "name"))
-
-
 @require_GET
 def calibration_mine(request):
     """The user's own calibration page."""
@@ -51,6 +47,9 @@ def calibration_clinician(request, pk):
 
 def _calibration_page(request, clinician):
     against_clients, against_observers = pairs.agreements([clinician.pk])[clinician.pk]
+    order = dict(Factor.objects.values_list("key", "order"))
+    for stats in (against_clients, against_observers):
+        stats.factors.sort(key=lambda f: order.get(f.factor, 0))
     attempts = _latest_attempts(VignetteAttempt.objects.filter(clinician=clinician))
     return render(
         request,
@@ -62,7 +61,7 @@ def _calibration_page(request, clinician):
             "against_observers": against_observers,
             "rates_high": agreement.rates_high(against_clients),
             "attempts": attempts,
-            "factor_names": _factor_names(),
+            "factor_names": dict(Factor.objects.values_list("key", "name")),
             "min_sessions": agreement.MIN_SESSIONS,
             "min_factor_pairs": agreement.MIN_FACTOR_PAIRS,
         },
