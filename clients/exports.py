@@ -15,7 +15,8 @@ SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 
 
 def client_csv(client, factors):
-    """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed);
+    """One row per session: date, setting, the four scores, the twelve ratings (blank: not assessed), who observed
+    it and the observer's twelve ratings (the calibration app's, several observers as "4 / 3");
     a voided session keeps its row, marked "yes" in the last column, "Voided" (it counts in no score or flag).
     For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
     them in its own format)."""
@@ -32,9 +33,9 @@ def client_csv(client, factors):
         "Client index",
         "Context index",
         *[f.name for f in factors],
-        "Voided",
         "Observed by",
         *[f"Observer: {f.name}" for f in factors],
+        "Voided",
     ]
     rows = []
     for s in sessions:
@@ -48,8 +49,8 @@ def client_csv(client, factors):
                 s.client_score,
                 s.contextual_score,
                 *[ratings.get(f.pk) for f in factors],
-                "yes" if s.is_voided else "",
                 *_observer_columns(s, factors),
+                "yes" if s.is_voided else "",
             ]
         )
     return csvsafe.to_csv(header, rows)
