@@ -80,6 +80,12 @@ def kappa(value):
 
 
 @register.filter
+def pair(first, second):
+    """[first, second], to loop over two values in a template."""
+    return [first, second]
+
+
+@register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
 
