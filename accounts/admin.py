@@ -1,15 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 
+from accounts import signals, twostep
 from accounts.models import Team, User
+from accounts.views import admin_login
+
+# Everyone logs in through accounts.views.LoginView (password, then the second factor):
+# the admin's own password-only login page sends there instead.
+admin.site.login = admin_login
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "team", "is_active", "is_staff"]
+    list_display = ["username", "first_name", "last_name", "role", "team", "is_active", "is_staff", "two_step"]
     list_filter = ["role", "team", "is_active", "is_staff"]
+    actions = ["reset_second_factor"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         ("Role in Alliance", {"fields": ["role", "team", "time_zone"]}),
@@ -18,6 +25,24 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Role in Alliance", {"fields": ["first_name", "last_name", "role", "team"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("second_factor")
+
+    @admin.display(boolean=True, description="second factor")
+    def two_step(self, user):
+        return hasattr(user, "second_factor")
+
+    @admin.action(description="Reset the second factor (they enrol again at their next login)")
+    def reset_second_factor(self, request, queryset):
+        users = [user for user in queryset if hasattr(user, "second_factor") or user.recovery_codes.exists()]
+        for user in users:
+            twostep.reset(user)
+            signals.second_factor_changed.send(
+                sender=User, user=user, request=request, event=signals.RESET, actor=request.user, details={}
+            )
+        names = ", ".join(user.get_username() for user in users) or "nobody (none of them had one)"
+        self.message_user(request, f"Second factor reset for {names}.", messages.SUCCESS)
 
 
 class TeamForm(ModelForm):

@@ -38,3 +38,34 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["time_zone"]
+
+
+class CodeForm(forms.Form):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The six digits your authenticator app shows for Alliance, or one of your recovery codes.",
+        error_messages={
+            "required": "Enter the six-digit code from your authenticator app, or a recovery code.",
+            "max_length": "That is longer than any code. Enter the six digits from your app, or a recovery code.",
+        },
+    )
+
+
+class EnrolForm(forms.Form):
+    """Confirming enrolment: the code the app shows once it has the secret."""
+
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=20,
+        help_text="Once the app has added Alliance, it shows a six-digit code that changes every 30 seconds.",
+        error_messages={"required": "Enter the six digits your app shows."},
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isdigit():
+            raise forms.ValidationError("Enter the six digits your app shows (no letters).")
+        return code

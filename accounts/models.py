@@ -120,3 +120,35 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SecondFactor(models.Model):
+    """A user's authenticator app: the TOTP secret (RFC 6238) they enrolled with.
+
+    A secret, like a password: never shown after enrolment, never exported or
+    backed up (alliance.datamap.NOT_BACKED_UP). `last_step` is the latest
+    30-second step a code was accepted for; a code for that step or an
+    earlier one is refused, so a code works once. Logic: accounts.twostep.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor")
+    secret = models.CharField(max_length=64)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"second factor of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, stored as a keyed hash (accounts.twostep.code_hash)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique_per_user")]
+
+    def __str__(self):
+        return f"recovery code of {self.user}"

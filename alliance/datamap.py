@@ -22,6 +22,9 @@ NOT_BACKED_UP = {
     "axes.accessattemptexpiration": "when those counters expire",
     "axes.accessfailurelog": "django-axes' failure log (disabled here; failures are audited)",
     "axes.accesslog": "django-axes' login log (disabled here; logins are audited)",
+    "accounts.secondfactor": "the authenticator secrets, secrets like passwords but usable without cracking: "
+    "after a restore each user who must have a second factor enrols again at their next login",
+    "accounts.recoverycode": "the recovery codes of those secrets (hashed), void without them",
 }
 
 # Rows that migrations create on every server (the instrument, the audit readers'

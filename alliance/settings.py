@@ -166,6 +166,13 @@ AXES_VERBOSE = False
 # The client's address, for lockouts and the audit trail (accounts.middleware.client_ip).
 PROXY_COUNT = env_int("PROXY_COUNT", 0)  # trusted proxies in front of the app that append to X-Forwarded-For
 AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
+# A failed attempt's form data is kept by axes: never the codes of the second step.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-step sign-in (accounts.twostep): always for supervisors, administrators and staff;
+# for clinicians too when MFA_FOR_CLINICIANS is on. The issuer names the entry in the app.
+MFA_FOR_CLINICIANS = env_bool("MFA_FOR_CLINICIANS", False)
+MFA_ISSUER = env_str("MFA_ISSUER", "Alliance")
 
 # One-time client self-report links expire after this many hours.
 SELF_REPORT_LINK_HOURS = env_int("SELF_REPORT_LINK_HOURS", 48)

@@ -1,4 +1,5 @@
-"""Signal receivers that feed the audit trail: model changes, deletions, group grants, logins.
+"""Signal receivers that feed the audit trail: model changes, deletions, group grants, logins
+and the second factor (accounts.signals).
 
 Bulk writes bypass these signals; their callers audit explicitly
 (clients.recording.save_session for ratings, review_notes_read, flag marks, restore).
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
+from accounts import signals as account_signals
 from alliance import datamap
 from audit import log
 
@@ -91,8 +93,28 @@ def _logged_out(sender, request, user, **kwargs):
     log.record(log.Action.LOGOUT, user=user, request=request, object_type="accounts.user")
 
 
-def _login_failed(sender, credentials, request=None, **kwargs):
-    log.record(log.Action.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150], request=request)
+def _login_failed(sender, credentials, request=None, second_factor=False, **kwargs):
+    """A wrong password, or (second_factor) a wrong code at the second step."""
+    log.record(
+        log.Action.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        request=request,
+        changes={"second factor": "wrong code"} if second_factor else None,
+    )
+
+
+def _second_factor(sender, user, request, event, actor=None, details=None, **kwargs):
+    """Enrolment, reset, new recovery codes, a recovery code used, a wrong code at enrolment:
+    one row on the user, by whoever did it (the administrator for a reset)."""
+    action = log.Action.LOGIN_FAILED if event == account_signals.ENROLMENT_CODE_FAILED else log.Action.UPDATE
+    log.record(
+        action,
+        user=actor or user,
+        request=request,
+        object_type="accounts.user",
+        object_id=user.pk,
+        changes={"second factor": event, **(details or {})},
+    )
 
 
 def _locked_out(sender, request, username, ip_address, **kwargs):
@@ -111,3 +133,4 @@ def connect():
     user_logged_out.connect(_logged_out, dispatch_uid="audit.logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit.login_failed")
     user_locked_out.connect(_locked_out, dispatch_uid="audit.lockout")
+    account_signals.second_factor_changed.connect(_second_factor, dispatch_uid="audit.second_factor")

@@ -23,6 +23,7 @@ import django
 
 django.setup()
 
+from accounts import twostep  # noqa: E402
 from accounts.models import User  # noqa: E402
 from clients.models import Client, TherapySession  # noqa: E402
 from clients.recording import refresh_flags  # noqa: E402
@@ -41,12 +42,22 @@ def users_file(prefix, folder):
         "factor_keys": list(Factor.objects.values_list("key", flat=True)),
         "clinicians": [(u.username, list(u.clients.values_list("pk", flat=True))) for u in clinicians],
         "supervisors": [
-            (u.username, list(Client.objects.supervised_by(u).values_list("pk", flat=True)[:200])) for u in supervisors
+            (u.username, list(Client.objects.supervised_by(u).values_list("pk", flat=True)[:200]), login_codes(u))
+            for u in supervisors
         ],
     }
     path = Path(folder) / "users.json"
     path.write_text(json.dumps(data))
     return path, [u.username for u in clinicians]
+
+
+def login_codes(user):
+    """Supervisors log in with a second factor: a fresh set of recovery codes, one per
+    simulated login (a time-based code works once, so simulated users sharing an account
+    within 30 seconds could not all use one)."""
+    if twostep.factor_of(user) is None:
+        return twostep.enrol(user, twostep.new_secret(), step=0)
+    return twostep.new_recovery_codes(user)
 
 
 def peak_rss_mb(pid):

@@ -28,6 +28,13 @@ EXPECTED = {
     "logout": (None, rule((405, 302))),
     "logged_out": (None, rule((200, 405), deactivated=(200, 405), anonymous=(200, 405))),
     "profile": (None, rule((200, 200))),
+    # Two-step login (tests/test_two_step.py has every branch). Here nobody has a login pending:
+    # the code page sends a logged-in user home and everyone else to the login page; enrolment is
+    # open to a logged-in user without an app (an empty code is a form error); new recovery codes
+    # are POST-only and send a user without an app to enrolment.
+    "two_step": (None, rule((302, 302))),
+    "two_step_enrol": (None, rule((200, 200))),
+    "recovery_codes_renew": (None, rule((405, 302))),
     "home": (None, rule((200, 405))),
     "team_dashboard": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
     "caseload": (None, rule((200, 405))),

@@ -73,6 +73,12 @@ def test_debug_runs_on_sqlite_with_the_development_key_by_default():
     assert result.stdout.strip() == "django.db.backends.sqlite3"
 
 
+def test_a_bad_mfa_for_clinicians_value_stops_the_start():
+    result = _settings_in_subprocess({"DEBUG": "true", "MFA_FOR_CLINICIANS": "sometimes"})
+    assert result.returncode != 0
+    assert "MFA_FOR_CLINICIANS must be one of" in result.stderr
+
+
 def test_database_url_selects_postgresql():
     result = _settings_in_subprocess({"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db"})
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr

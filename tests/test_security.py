@@ -35,7 +35,8 @@ def login(http, username="owner", password=PASSWORD):
 # --- production configuration ------------------------------------------------------
 
 
-def test_the_deployment_check_passes_in_production_mode():
+@pytest.mark.parametrize("mfa_for_clinicians", ["false", "true"])
+def test_the_deployment_check_passes_in_production_mode(mfa_for_clinicians):
     env = {
         k: v
         for k, v in os.environ.items()
@@ -46,6 +47,7 @@ def test_the_deployment_check_passes_in_production_mode():
         SECRET_KEY="p" * 20 + "-production-secret-key-for-the-check-" + "x9Yz" * 5,
         ALLOWED_HOSTS="alliance.example.org",
         DJANGO_SETTINGS_MODULE="alliance.settings",
+        MFA_FOR_CLINICIANS=mfa_for_clinicians,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import twostep
 from accounts.models import Team
 from calibration import demo as calibration_demo
 from clients.models import Client, TherapySession
@@ -198,6 +199,28 @@ class Command(BaseCommand):
             where = f", {u.team}" if u.team else ""
             where += f", supervises the {supervises[u.username]}" if u.username in supervises else ""
             self.stdout.write(f"  {u.username:<8} {u.role}{where}")
+        self._second_factors(users)
+
+    def _second_factors(self, users):
+        """Enrol the demo users who must use a second factor (supervisors and the administrator;
+        clinicians too with MFA_FOR_CLINICIANS), once, and print their authenticator keys."""
+        keys = []
+        for spec in USERS:
+            user = users[spec.username]
+            if not twostep.required_for(user):
+                continue
+            factor = twostep.factor_of(user)
+            if factor is None:
+                twostep.enrol(user, twostep.new_secret(), step=0)
+                factor = twostep.factor_of(user)
+            keys.append((user.username, factor.secret))
+        if keys:
+            self.stdout.write(
+                "These logins also ask for a code: add the key to an authenticator app (time-based, six digits),\n"
+                "or print the current code with  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
+            )
+            for username, secret in keys:
+                self.stdout.write(f"  {username:<8} {secret}")
 
     def _user(self, spec):
         user, created = get_user_model().objects.get_or_create(
