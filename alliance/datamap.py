@@ -42,6 +42,8 @@ SEEDED = {
     "measures.band": "seeded by measures migration 0002",
     "measures.crisistext": "seeded by measures migration 0002; edited in the admin",
     "selfreport.question": "seeded by selfreport migrations 0002 and 0005; questions added in the admin",
+    "calibration.vignette": "seeded by calibration migration 0002; written and edited in the admin",
+    "calibration.vignettereference": "seeded by calibration migration 0002 with its vignettes; edited in the admin",
 }
 
 # Recomputed from other tables on every session save: their deletions are not

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "supervision",
     "audit",
     "selfreport",
+    "calibration",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/two-step/recovery-codes/", recovery_codes_renew, name="recovery_codes_renew"),
     path("admin/", admin.site.urls),
     path("", include("selfreport.urls")),
+    path("", include("calibration.urls")),
     path("", include("supervision.urls")),
     path("", include("clients.urls")),
     path("", include("factors.urls")),

@@ -39,6 +39,7 @@ FREE_TEXT = {
     "supervision.reviewnote": {"text"},
     "flags.flagreview": {"note"},
     "selfreport.selfreportlink": {"comment"},
+    "calibration.observation": {"note"},
 }
 CHANGED = "(changed)"
 
@@ -151,6 +152,10 @@ def client_of(obj):
         return obj.link.session.client_id
     if label == "measures.itemanswer":
         return obj.response.client_id
+    if label == "calibration.observation":
+        return obj.session.client_id
+    if label == "calibration.observationrating":
+        return obj.observation.session.client_id
     return None
 
 

@@ -19,11 +19,16 @@ SCORE_SYSTEM = "https://alliance.example.org/fhir/CodeSystem/alliance-rating"
 def client_csv(client, factors, instruments=()):  # instruments: [(key, name)], clients.progress.names
     """One row per session: date, setting, the four scores and the twelve ratings (blank: not assessed),
     then each measure's total and severity band (blank: not filled in; "Incomplete": items left empty)
-    and whether a safety item was answered above 0; a voided session keeps its row, marked "yes" in the
-    last column, "Voided" (it counts in no score, flag or progress).
+    and whether a safety item was answered above 0, then who observed it and the observer's twelve
+    ratings (the calibration app's, several observers as "4 / 3"); a voided session keeps its row,
+    marked "yes" in the last column, "Voided" (it counts in no score, flag or progress).
     For people opening it in a spreadsheet: names and labels, never codes; dates ISO (the spreadsheet shows
     them in its own format)."""
-    sessions = client.sessions.order_by("date", "pk").prefetch_related("ratings")
+    sessions = client.sessions.order_by("date", "pk").prefetch_related(
+        "ratings",
+        "observations__observer",
+        "observations__ratings",  # observations: the calibration app's
+    )
     measured = _responses_by_session(client)
     header = [
         "Date",
@@ -35,6 +40,8 @@ def client_csv(client, factors, instruments=()):  # instruments: [(key, name)], 
         *[f.name for f in factors],
         *[f"{name} {part}" for _, name in instruments for part in ("total", "severity")],
         "Safety alert",
+        "Observed by",
+        *[f"Observer: {f.name}" for f in factors],
         "Voided",
     ]
     rows = []
@@ -52,10 +59,21 @@ def client_csv(client, factors, instruments=()):  # instruments: [(key, name)], 
                 *[ratings.get(f.pk) for f in factors],
                 *[value for key, _ in instruments for value in _total_and_band(responses.get(key))],
                 "yes" if any(r.safety for r in responses.values()) else "",
+                *_observer_columns(s, factors),
                 "yes" if s.is_voided else "",
             ]
         )
     return csvsafe.to_csv(header, rows)
+
+
+def _observer_columns(session, factors):
+    """Who observed the session and their rating of each factor (several observers: "4 / 3")."""
+    observations = list(session.observations.all())
+    scores = [{r.factor_id: r.rating for r in o.ratings.all()} for o in observations]
+    return [
+        " / ".join(o.observer.get_full_name() or o.observer.username for o in observations),
+        *[" / ".join("" if s.get(f.pk) is None else str(s[f.pk]) for s in scores) for f in factors],
+    ]
 
 
 def _responses_by_session(client):

@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
+from calibration import pairs
+from calibration.agreement import Agreement
 from clients import insights, progress
 from clients.models import Client, TherapySession
 from factors.kinds import URGENCY, FlagKind
@@ -185,6 +187,8 @@ class ClinicianRow:
     trend: float | None = None  # mean change of each client's latest index over 30 days
     open_flags: int = 0
     weekly: list = field(default_factory=list)  # mean index per week, oldest first, for a sparkline
+    against_clients: Agreement | None = None  # calibration: ratings against clients' self-reports
+    against_observers: Agreement | None = None  # and against observers
 
 
 def team_overview(clinicians, clients, today=None):
@@ -214,6 +218,9 @@ def team_overview(clinicians, clients, today=None):
     for item in weekly:
         if item["mean"] is not None and item["client__clinician_id"] in rows:
             rows[item["client__clinician_id"]].weekly.append(_WeekPoint(item["mean"]))
+    # Calibration: two queries whatever the team's size (calibration.pairs).
+    for pk, (against_clients, against_observers) in pairs.agreements(rows).items():
+        rows[pk].against_clients, rows[pk].against_observers = against_clients, against_observers
     for pk, row in rows.items():
         row.mean_index = round(fmean(latest[pk]), 1) if latest[pk] else None
         row.trend = round(fmean(changes[pk]), 1) if changes[pk] else None

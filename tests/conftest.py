@@ -52,6 +52,7 @@ def instrument():
         "selfreport.migrations.0005_revise_client_questions",
         "measures.migrations.0002_seed_instruments",
         "factors.migrations.0011_seed_off_track_prompts",
+        "calibration.migrations.0002_seed_vignettes",
     ]:
         importlib.import_module(name).seed(django_apps, None)
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Team, User
+from calibration.models import Vignette
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 ROLES = ["owner", "colleague", "own_supervisor", "other_supervisor", "administrator", "deactivated", "anonymous"]
@@ -61,6 +62,14 @@ EXPECTED = {
     "session_edit": ("session", rule((404, 404), owner=(200, 200))),
     "session_void": ("session", rule((404, 404), owner=(200, 200))),
     "self_report_create": ("session", rule((405, 404), owner=(405, 200))),
+    # Calibration (issue 15): one's own page; a clinician's page for themself and their supervisor;
+    # the team page for supervisors; the blind observation of a session for the team's supervisor only.
+    "calibration_mine": (None, rule((200, 405))),
+    "calibration_clinician": ("clinician", rule((404, 405), owner=(200, 405), own_supervisor=(200, 405))),
+    "calibration_team": (None, rule((404, 405), own_supervisor=(200, 405), other_supervisor=(200, 405))),
+    "observation": ("session", rule((404, 404), own_supervisor=(200, 200))),
+    "vignette_list": (None, rule((200, 405))),
+    "vignette": ("vignette", rule((200, 200))),
     # The client's public page: no login; an unknown link gets the same friendly page for everyone.
     "self_report": ("token", rule((200, 200), deactivated=(200, 200), anonymous=(200, 200))),
 }
@@ -112,6 +121,10 @@ def url_for(name, world):
     kind = EXPECTED[name][0]
     if kind == "token":
         return reverse(name, args=["an-unknown-token"])
+    if kind == "clinician":
+        return reverse(name, args=[world["users"]["owner"].pk])
+    if kind == "vignette":
+        return reverse(name, args=[Vignette.objects.active().first().pk])
     if kind == "client_mark":
         return reverse(name, args=[world["client"].pk, "reviewed"])
     return reverse(name, args=[world[kind].pk]) if kind else reverse(name)

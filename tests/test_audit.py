@@ -320,6 +320,10 @@ NO_CLIENT_DATA = {
     "flag_mark": "a one-click mark that redirects (the mark itself is audited as a FlagReview)",
     "guidance": "general guidance, no client",
     "prompt_library": "the prompt library, no client",
+    "calibration_mine": "agreement statistics over the user's sessions: numbers only, no client named or linked",
+    "calibration_clinician": "agreement statistics over a clinician's sessions: numbers only, no client named",
+    "vignette_list": "the written vignettes, no client",
+    "vignette": "a written vignette and the user's ratings of it, no client",
 }
 # Query strings that make a page show a client (the session form for a chosen client, the
 # alliance x progress cell the client is in).

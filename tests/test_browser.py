@@ -249,9 +249,7 @@ CHART_CONFIG = """() => {
 }"""
 
 
-@pytest.mark.parametrize(
-    ("width", "height", "phone"), [(1366, 768, False), (390, 844, True)], ids=["laptop", "phone"]
-)
+@pytest.mark.parametrize(("width", "height", "phone"), [(1366, 768, False), (390, 844, True)], ids=["laptop", "phone"])
 def test_the_chart_is_on_the_first_screen_after_a_rupture(live_server, browser, width, height, phone):
     call_command("seed_demo", stdout=StringIO())
     client = Client.objects.get(clinician__username="amara", label="F.T.")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from calibration.models import Vignette
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +116,14 @@ def pages(world, role):
             reverse("session_create") + f"?client={client.pk}",
             reverse("client_create"),
             reverse("home"),
+            reverse("vignette", args=[Vignette.objects.active().first().pk]),
         ]
-    return [reverse("client_detail", args=[client.pk]), reverse("team_dashboard"), reverse("home")]
+    return [
+        reverse("client_detail", args=[client.pk]),
+        reverse("team_dashboard"),
+        reverse("home"),
+        reverse("observation", args=[session.pk]),
+    ]
 
 
 @pytest.mark.parametrize("role", ["owner", "supervisor"])

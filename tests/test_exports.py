@@ -33,7 +33,9 @@ def test_a_clients_csv_has_one_row_per_session_with_scores_and_ratings(owner_cli
     assert "attachment" in response["Content-Disposition"]
     header, first, second = rows(response)
     assert header[:6] == ["Date", "Setting", "Overall index", "Therapist index", "Client index", "Context index"]
-    assert len(header) == 6 + 12 + 2 * 2 + 1 + 1  # ... twelve factors, PHQ-9 and GAD-7 total and severity, safety
+    # ... twelve factors, PHQ-9 and GAD-7 total and severity, safety, then who observed it and the observer's ratings
+    assert len(header) == 6 + 12 + 2 * 2 + 1 + 1 + 12 + 1
+    assert header[23] == "Observed by"
     assert header[-1] == "Voided"
     assert first[0] == (today - timedelta(days=14)).isoformat()
     assert first[1] in {"In person", "Online", "Phone"}  # the label a person reads, never the code

@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "audit", "factors", "measures", "flags", "clients", "selfreport", "supervision", "alliance"]
+APPS = [
+    "accounts",
+    "audit",
+    "factors",
+    "measures",
+    "flags",
+    "clients",
+    "selfreport",
+    "calibration",
+    "supervision",
+    "alliance",
+]
 # Bottom to top: a module may import its own node and the nodes of lower layers only.
 # The project package is split by module: its shared helpers sit at the bottom, the
 # backup beside the flags, and the settings and URL wiring above everything.
@@ -19,6 +30,7 @@ LAYERS = [
     {"flags", "alliance.backup"},
     {"clients"},
     {"selfreport"},
+    {"calibration"},
     {"supervision"},
     {"alliance.settings"},
     {"alliance.settings_test", "alliance.urls", "alliance.wsgi"},

@@ -5,8 +5,10 @@
 //   factor takes the focus (after the last one, the session note);
 // - Enter on a factor opens its note and puts the cursor in it; Enter in a note moves to the next factor;
 // - Ctrl+Enter (Cmd+Enter on a Mac) saves from anywhere in the form.
+// The calibration forms (observation, vignette: form[data-rating-form]) use the same keys, without
+// moving the focus on load (the vignette's text comes first).
 (() => {
-  const form = document.getElementById("session-form");
+  const form = document.getElementById("session-form") || document.querySelector("form[data-rating-form]");
   if (!form) return;
   const groups = Array.from(form.querySelectorAll("[data-scale]"));
   const sessionNote = form.querySelector("#id_note");
@@ -71,7 +73,7 @@
   });
 
   // Where the keyboard starts: not over an error message the user has to read first.
-  if (!form.querySelector(".alert-danger")) {
+  if (form.id === "session-form" && !form.querySelector(".alert-danger")) {
     if (client && !client.value) client.focus();
     else focusGroup(groups[0]);
   }

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import twostep
 from accounts.models import Team
+from calibration import demo as calibration_demo
 from clients.models import Client, TherapySession
 from clients.recording import discharge, refresh_flags, save_session
 from factors.models import Factor
@@ -190,6 +191,8 @@ class Command(BaseCommand):
         self._review_note(users)
         self._self_reports(users)
         self._safety_follow_up(users)
+        # Calibration: Ben rates close to his clients and to Morgan, Carmen rates high.
+        calibration_demo.seed({users["ben"]: "close", users["carmen"]: "high"}, users["morgan"])
         self.stdout.write(
             f"Demo data: {created_clients} clients and {created_sessions} sessions created "
             f"({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in total)."

@@ -1,0 +1,80 @@
+"""The co-rated factor ratings that calibration/agreement.py compares, read in one query each.
+
+- Against clients: the clinician's rating of a factor beside the client's own
+  answer to the question about that factor, in the answers that count for the
+  session (the latest answered link; voided sessions have none).
+- Against observers: the clinician's rating beside an observer's rating of the
+  same factor in the same session (each observation is one co-rated unit).
+
+Both are keyed by the client's clinician; "not assessed" or skipped on either
+side is no pair.
+"""
+
+from collections import defaultdict
+
+from django.db.models import OuterRef, Subquery
+
+from calibration.agreement import Agreement, Pair, agreement
+from calibration.models import ObservationRating
+from clients.models import Rating
+from selfreport.models import SelfReportRating
+
+
+def _clinicians_rating(session_ref, factor_ref):
+    return Subquery(
+        Rating.objects.filter(session_id=OuterRef(session_ref), factor_id=OuterRef(factor_ref)).values("score")[:1]
+    )
+
+
+def client_pairs(clinician_ids) -> dict[int, list[Pair]]:
+    """{clinician id: pairs against their clients' self-reports} (one query)."""
+    rows = (
+        SelfReportRating.objects.filter(
+            link__used_at__isnull=False,
+            link__session__voided_at=None,
+            link__session__client__clinician_id__in=list(clinician_ids),
+            question__factor__isnull=False,
+        )
+        .annotate(mine=_clinicians_rating("link__session_id", "question__factor_id"))
+        .order_by("link__used_at", "link_id")  # the latest answered link of a session comes last
+        .values_list(
+            "link__session__client__clinician_id", "link__session_id", "link_id", "question__key", "mine", "score"
+        )
+    )
+    latest, found = {}, defaultdict(list)
+    for clinician, session, link, key, mine, theirs in rows:
+        if latest.get(session) != link:
+            latest[session] = link
+            found[session] = []
+        found[session].append((clinician, key, mine, theirs))
+    pairs = defaultdict(list)
+    for session, items in found.items():
+        for clinician, key, mine, theirs in items:
+            if mine is not None and theirs is not None:
+                pairs[clinician].append(Pair(session, key, mine, theirs))
+    return pairs
+
+
+def observer_pairs(clinician_ids) -> dict[int, list[Pair]]:
+    """{clinician id: pairs against observers' ratings of their sessions} (one query)."""
+    rows = (
+        ObservationRating.objects.filter(
+            observation__session__voided_at=None,
+            observation__session__client__clinician_id__in=list(clinician_ids),
+            rating__isnull=False,
+        )
+        .annotate(mine=_clinicians_rating("observation__session_id", "factor_id"))
+        .filter(mine__isnull=False)
+        .values_list("observation__session__client__clinician_id", "observation_id", "factor__key", "mine", "rating")
+    )
+    pairs = defaultdict(list)
+    for clinician, observation, key, mine, theirs in rows:
+        pairs[clinician].append(Pair(observation, key, mine, theirs))
+    return pairs
+
+
+def agreements(clinician_ids) -> dict[int, tuple[Agreement, Agreement]]:
+    """{clinician id: (against clients, against observers)} for every id given (two queries)."""
+    ids = list(clinician_ids)
+    clients, observers = client_pairs(ids), observer_pairs(ids)
+    return {pk: (agreement(clients.get(pk, [])), agreement(observers.get(pk, []))) for pk in ids}
