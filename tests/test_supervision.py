@@ -211,6 +211,7 @@ def test_the_dashboard_query_count_stays_flat(
     sup_client, supervisor, clinicians, clients_each, django_assert_num_queries
 ):
     build_team(supervisor, clinicians, clients_each)
+    sup_client.force_login(supervisor)  # a fresh session: a build over a minute would make the request note the time
     # 1 session, 2 user, 3 clinicians, 4 team clients with summaries, 5 weekly means, 6 queue count,
     # 7 queue page (with each client's most urgent unreviewed flag), 8 its open flags (who reviewed them
     # is stored on each), 9 the reviews of stalled spells, 10 factor names, 11 factor map ratings,
