@@ -42,7 +42,16 @@ def measured(their_client):
 def test_the_clients_csv_has_each_measures_total_severity_and_the_safety_alert(owner_client, their_client, measured):
     header, first, second = rows(owner_client.get(reverse("client_export_csv", args=[their_client.pk])))
     cells = [dict(zip(header, row, strict=True)) for row in (first, second)]
-    assert header[-6:] == ["PHQ-9 total", "PHQ-9 severity", "GAD-7 total", "GAD-7 severity", "Safety alert", "Voided"]
+    start = header.index("PHQ-9 total")  # after the twelve ratings, before the observer's columns and "Voided"
+    assert header[start : start + 6] == [
+        "PHQ-9 total",
+        "PHQ-9 severity",
+        "GAD-7 total",
+        "GAD-7 severity",
+        "Safety alert",
+        "Observed by",
+    ]
+    assert header[-1] == "Voided"
     assert (cells[0]["PHQ-9 total"], cells[0]["PHQ-9 severity"]) == ("15", "Moderately severe")
     assert (cells[0]["GAD-7 total"], cells[0]["GAD-7 severity"]) == ("", "Incomplete")
     assert (cells[1]["PHQ-9 total"], cells[1]["PHQ-9 severity"], cells[1]["Safety alert"]) == ("8", "Mild", "yes")
