@@ -199,7 +199,7 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
 
 
 def progress_of(points, measures: rules.Measures) -> list[measure_scoring.Progress]:
-    """Progress per active instrument the client answered: the latest response of each
+    """Progress per instrument in use the client answered: the latest response of each
     counted session, in the series' order (measures.scoring.progress). No query."""
     ids = [p.id for p in points]
     result = []

@@ -294,7 +294,7 @@ def alliance_by_progress(supervisor, clinicians):
         .only("pk", "label", "clinician_id", "latest_index")
         .order_by("label", "pk")
     )
-    rules = progress.active_rules()
+    rules = progress.scored_rules()
     instruments = progress.names(rules)
     found = progress.for_clients([c.pk for c in clients], rules)
     names = {c.pk: str(c) for c in clinicians}

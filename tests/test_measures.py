@@ -4,6 +4,8 @@ client's answers on their phone, incomplete measures, the safety alert from both
 and the administrator's switch. Named users: owner (treating clinician), colleague,
 supervisor (the owner's team), outsider (another team's supervisor)."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -336,6 +338,32 @@ def test_an_administrator_switches_a_measure_off_and_it_is_no_longer_asked(clien
     assert AuditEvent.objects.filter(object_type="measures.instrument", changes__active=[True, False]).exists()
 
 
+def test_switching_a_measure_off_keeps_its_history_scored_flagged_shown_and_exported(client, owner, person):
+    for n, total in enumerate([3, 12]):  # GAD-7 rose 9: a reliable deterioration, off track
+        TherapySessionFactory(client=person, date=days_ago(14 - 7 * n), measures={"gad7": spread(total, items=7)})
+    assert Flag.objects.get(client=person, kind="off_track").is_open
+    Instrument.objects.filter(key="gad7").update(active=False)
+    TherapySessionFactory(client=person, date=days_ago(0))  # a later write walks the flags again
+    client.force_login(owner)
+    assert Flag.objects.get(client=person, kind="off_track").is_open
+    page = client.get(reverse("client_detail", args=[person.pk]))
+    assert [p.key for p in page.context["insight"].progress] == ["gad7"]
+    assert [m["key"] for m in page.context["chart"]["measures"]] == ["gad7"]
+    header, *rows = csv_rows(client.get(reverse("client_export_csv", args=[person.pk])))
+    assert [dict(zip(header, row, strict=True))["GAD-7 total"] for row in rows] == ["3", "12", ""]
+    header, row = csv_rows(client.get(reverse("caseload_export_csv")))
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["GAD-7 latest"], cells["GAD-7 change"], cells["Progress"]) == ("12", "9", "Off track")
+    assert cells["GAD-7 status"].startswith("Reliable deterioration")
+    assert "GAD-7 from a paper form" not in client.get(reverse("session_create")).content.decode()
+    _, url = SelfReportLink.create_for(person.sessions.order_by("-date").first(), owner)
+    assert "Feeling afraid" not in client.get(reverse("self_report", args=[url])).content.decode()
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
 def inline_management():
     data = {}
     for prefix in ("options", "items", "bands"):
@@ -398,7 +426,7 @@ def test_the_client_page_reads_every_measure_in_a_fixed_number_of_queries(
     client.force_login(owner)
     # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the page,
     # 8 their ratings, 9-11 the series (ratings, self-reports, sessions), 12 stored flags, 13 their marks,
-    # 14 the client's measure responses, 15 the active instruments with their item counts, 16 their bands,
+    # 14 the client's measure responses, 15 the instruments in use with their item counts, 16 their bands,
     # 17 tried prompts, 18 review notes, 19 self-report links, 20 question names, 21 earlier answer sets
     with django_assert_num_queries(21):
         response = client.get(reverse("client_detail", args=[person.pk]))
