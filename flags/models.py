@@ -51,8 +51,12 @@ class FlagQuerySet(models.QuerySet):
         """Open flags that belong in a queue (not a known circumstance)."""
         return self.open().filter(quiet=False)
 
-    def not_reviewed(self):
-        return self.filter(reviewed_at__isnull=True)
+    def pending_review(self):
+        """Flags still waiting in the supervisor's pending queue: not yet reviewed, and every
+        open safety alert even when reviewed. An unactioned answer about self-harm stays
+        in view until the treating clinician records their follow-up (which closes it);
+        a supervisor's "reviewed" says they saw it, not that anyone acted."""
+        return self.filter(Q(reviewed_at__isnull=True) | Q(kind=FlagKind.SAFETY, status=Status.OPEN))
 
 
 class Flag(models.Model):

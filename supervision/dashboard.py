@@ -124,7 +124,7 @@ def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, revi
     if since_to:
         stalled &= Q(idle_since__lte=since_to)
     if review == "pending":
-        flags, stalled = flags.filter(reviewed_at__isnull=True), stalled & ~stalled_reviewed
+        flags, stalled = flags.pending_review(), stalled & ~stalled_reviewed  # open safety alerts stay
     elif review == "reviewed":
         flags, stalled = flags.filter(reviewed_at__isnull=False), stalled & stalled_reviewed
     if kind == FlagKind.STALLED:
@@ -133,7 +133,7 @@ def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, revi
         match = Exists(flags)
     else:
         match = Exists(flags) | stalled
-    unreviewed = Flag.objects.in_queue().not_reviewed().filter(client=OuterRef("pk")).order_by("-urgency")
+    unreviewed = Flag.objects.in_queue().pending_review().filter(client=OuterRef("pk")).order_by("-urgency")
     stalled_pending = Case(
         When(Client.objects.stalled(today) & ~stalled_reviewed, then=Value(URGENCY[FlagKind.STALLED])),
         default=Value(0),
@@ -162,7 +162,7 @@ def team_flag_counts(supervisor, today=None):
     clients = Client.objects.supervised_by(supervisor).active()
     stored = Flag.objects.in_queue().filter(client__in=clients)
     open_count = stored.count()
-    pending = stored.not_reviewed().count()
+    pending = stored.pending_review().count()
     stalled = list(clients.filter(Client.objects.stalled(today)).values_list("pk", "idle_since"))
     reviewed_stalled = (
         set(

@@ -19,6 +19,7 @@ from factors.models import Factor
 from flags.models import Flag, FlagReview
 from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.models import SelfReportLink
+from supervision import dashboard
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 
@@ -221,6 +222,29 @@ def test_a_supervisor_may_mark_the_alert_reviewed_but_it_stays_open(client, supe
     alert.refresh_from_db()
     assert alert.is_open
     assert alert.reviewed_at is not None
+
+
+def test_a_reviewed_safety_alert_stays_in_the_pending_queue_until_the_clinician_follows_it_up(
+    client, owner, supervisor, person, alert
+):
+    other = ClientFactory(clinician=owner, label="R.V.")
+    TherapySessionFactory(client=other, date=days_ago(2), ratings={"openness": 1})
+    reviewed_only = other.flags.get()  # a low factor
+    client.force_login(supervisor)
+    for flag in (alert, reviewed_only):
+        client.post(reverse("flag_mark", args=[flag.client_id, "reviewed"]), {"key": flag.key})
+    assert Flag.objects.filter(reviewed_at__isnull=False).count() == 2
+
+    def pending_rows():
+        return [c.label for c in client.get(reverse("team_dashboard"), {"review": "pending"}).context["rows"]]
+
+    assert pending_rows() == ["P.Q."]  # the reviewed low factor left; the reviewed safety alert did not
+    assert dashboard.team_flag_counts(supervisor) == (2, 1)
+    client.force_login(owner)
+    assert "P.Q." in [c.label for c in client.get(reverse("home"), {"review": "pending"}).context["rows"]]
+    follow_up(client, person, alert.key)
+    client.force_login(supervisor)
+    assert pending_rows() == []
 
 
 def test_discharging_the_client_leaves_the_safety_alert_open(client, owner, person, alert):
