@@ -723,20 +723,25 @@ def off_track_flags(
     flags = []
     for key, rule in measures.rules.items():
         by_session = {r.session_id: r for r in measures.responses if r.instrument == key and r.counted}
-        first = first_at = latest = None
+        first = first_at = latest = latest_at = None
+        measured_count = 0
         current: Flag | None = None
         for i, point in enumerate(points):
             response = by_session.get(point.id)
             if response is not None and response.total is not None:
                 if first is None:
                     first, first_at = response.total, i
-                latest = response.total
+                latest, latest_at = response.total, i
+                measured_count += 1
             if first is None:
                 continue
             status = measure_scoring.status(first, latest, rule)
             sessions = i - first_at + 1
             facts = {"instrument": key, "first": first, "latest": latest, "status": status, "sessions": sessions}
-            if measure_scoring.off_track(status, latest, sessions, rule):
+            # Off track only on a re-measure: two complete totals, the latest one's session
+            # counted from the first's (measures.scoring.progress reads it the same way).
+            remeasured = measured_count >= 2
+            if remeasured and measure_scoring.off_track(status, latest, latest_at - first_at + 1, rule):
                 if current is None:
                     current = Flag(kind=OFF_TRACK, opened_session_id=point.id, since=point.date, facts=facts)
                 measured = (point.id,) if response is not None and response.total is not None else ()

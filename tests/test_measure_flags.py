@@ -154,6 +154,16 @@ def test_sessions_count_from_the_first_measure_whether_or_not_later_ones_were_me
     assert flag.session_ids == (8,)
 
 
+def test_a_single_measure_or_one_re_measured_too_early_is_never_off_track_for_lack_of_improvement():
+    points = [session(i) for i in range(10)]
+    once = evaluate(points, T, DOMAINS, measures=phq9([15]))  # measured once, nine sessions since
+    assert not of_kind(once, OFF_TRACK)
+    early = evaluate(points, T, DOMAINS, measures=phq9([15, "-", "-", 14]))  # re-measured at the fourth
+    assert not of_kind(early, OFF_TRACK)
+    at_sixth = evaluate(points, T, DOMAINS, measures=phq9([15, "-", "-", 14, "-", 14]))
+    assert of_kind(at_sixth, OFF_TRACK)[0].opened_session_id == 6
+
+
 def test_below_caseness_or_an_incomplete_latest_measure_is_not_off_track_on_its_own():
     points = [session(i) for i in range(7)]
     assert not of_kind(evaluate(points, T, DOMAINS, measures=phq9([9, 9, 9, 9, 9, 9, 9])), OFF_TRACK)
