@@ -696,12 +696,22 @@ def safety_flags(responses: Iterable[Response], marks: Marks = Marks()) -> list[
     return flags
 
 
+# What "a weak or ruptured alliance" means, once, for the off-track flag's "alliance weak
+# too" (`_alliance`) and the supervisor's alliance x progress grid (flags.models
+# FlagQuerySet.about_the_alliance): an open rupture, or an open flag of a weak rating
+# (a factor drop, persistent weakness, a low factor or a client concern) on a factor of
+# the relationship domains. A context change, a low contextual factor, "client rated
+# lower" (a gap between two ratings, not a weak one), stalled attendance and the
+# measures' own flags are not the alliance.
+ALLIANCE_RUPTURE_KINDS = (RUPTURE,)
+ALLIANCE_WEAK_KINDS = (FACTOR_DROP, PERSISTENT, LOW_FACTOR, CLIENT_CONCERN)
+
+
 def _alliance(flags: Sequence[Flag], domain_of: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     """("ruptured" / "weak" / "", the relationship factors concerned, ruptured first)."""
     open_flags = [f for f in flags if f.is_open]
-    ruptures = [f for f in open_flags if f.kind == RUPTURE]
-    weak_kinds = (FACTOR_DROP, PERSISTENT, LOW_FACTOR, CLIENT_CONCERN)
-    weak = [f for f in open_flags if f.kind in weak_kinds]
+    ruptures = [f for f in open_flags if f.kind in ALLIANCE_RUPTURE_KINDS]
+    weak = [f for f in open_flags if f.kind in ALLIANCE_WEAK_KINDS]
     keys = [k for f in ruptures for k in f.factors]
     keys += [k for f in weak for k in f.factors if domain_of.get(k) in RELATIONSHIP_DOMAINS]
     keys = tuple(dict.fromkeys(keys))

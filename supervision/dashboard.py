@@ -227,17 +227,8 @@ class _WeekPoint:
 
 # --- Alliance x progress -----------------------------------------------------------------
 
-# The flags about the alliance (every stored kind about the ratings; "stalled" is about
-# attendance and the measures' own flags are about progress, so neither counts here).
-ALLIANCE_KINDS = [
-    FlagKind.RUPTURE,
-    FlagKind.CLIENT_CONCERN,
-    FlagKind.FACTOR_DROP,
-    FlagKind.DISCREPANCY,
-    FlagKind.PERSISTENT,
-    FlagKind.LOW_FACTOR,
-    FlagKind.CONTEXT_CHANGE,
-]
+# Whether the alliance is flagged: Flag.objects.about_the_alliance(), the one rule the
+# off-track flag's "alliance weak too" uses as well (flags.rules.ALLIANCE_WEAK_KINDS).
 FLAGGED, NOT_FLAGGED = "flags", "none"
 ALLIANCE_ROWS = [(FLAGGED, "Open alliance flags"), (NOT_FLAGGED, "No open alliance flags")]
 
@@ -286,7 +277,7 @@ def alliance_by_progress(supervisor, clinicians):
     (improving, no change, off track, not measured: clients.progress), counted per
     clinician. Six queries whatever the team's size: the clients with an Exists for
     their alliance flags, two for the instruments' rules, the responses, the sessions."""
-    flagged = Flag.objects.in_queue().filter(client=OuterRef("pk"), kind__in=ALLIANCE_KINDS)
+    flagged = Flag.objects.in_queue().about_the_alliance().filter(client=OuterRef("pk"))
     clients = list(
         Client.objects.supervised_by(supervisor)
         .active()
