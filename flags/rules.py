@@ -747,7 +747,14 @@ def off_track_flags(
                 continue
             status = measure_scoring.status(first, latest, rule)
             sessions = i - first_at + 1
-            facts = {"instrument": key, "first": first, "latest": latest, "status": status, "sessions": sessions}
+            facts = {
+                "instrument": key,
+                "first": first,
+                "latest": latest,
+                "status": status,
+                "sessions": sessions,
+                "first_at_caseness": first >= rule.caseness,  # worded "still" or "now" at caseness
+            }
             # Off track only on a re-measure: two complete totals, the latest one's session
             # counted from the first's (measures.scoring.progress reads it the same way).
             remeasured = measured_count >= 2

@@ -172,6 +172,16 @@ def test_below_caseness_or_an_incomplete_latest_measure_is_not_off_track_on_its_
     assert not of_kind(flags, OFF_TRACK)
 
 
+def test_a_client_who_rose_to_caseness_without_a_reliable_change_is_now_not_still_at_caseness():
+    points = [session(i) for i in range(6)]
+    rose = of_kind(evaluate(points, T, DOMAINS, measures=phq9([8, "-", "-", "-", "-", 11])), OFF_TRACK)[0]
+    assert "from 8 to 11 over 6 sessions: no reliable improvement, and now at caseness." in labels.detail(rose, {})
+    stayed = of_kind(evaluate(points, T, DOMAINS, measures=phq9([12, "-", "-", "-", "-", 11])), OFF_TRACK)[0]
+    assert "from 12 to 11 over 6 sessions: no reliable improvement, and still at caseness." in labels.detail(
+        stayed, {}
+    )
+
+
 def test_off_track_closes_when_the_client_improves_reliably():
     points = [session(i) for i in range(8)]
     flags = evaluate(points, T, DOMAINS, measures=phq9([8, 15, 15, 15, 15, 15, 15, 2]))
