@@ -231,7 +231,7 @@ def measures_bundle(session, responses):
 def measure_responses(session):
     """The session's responses, the latest per instrument, with what the FHIR export reads (four queries)."""
     responses = (
-        session.measure_responses.select_related("instrument")
+        session.measure_responses.select_related("instrument", "entered_by")
         .prefetch_related("answers__item", "instrument__options")
         .order_by("created_at", "pk")
     )
@@ -258,11 +258,6 @@ def _measure_response(session, response):
                 "answer": [{"valueCoding": coding or {"code": str(answer.value), "display": option.label}}],
             }
         )
-    source = (
-        {"display": session.client.label}
-        if response.source == MeasureResponse.Source.CLIENT
-        else {"display": str(session.client.clinician)}
-    )
     return {
         "resourceType": "QuestionnaireResponse",
         "id": f"measure-{response.pk}",
@@ -272,12 +267,25 @@ def _measure_response(session, response):
             else f"{FHIR_BASE}/Questionnaire/{instrument.key}"
         ),
         "status": "entered-in-error" if session.is_voided else "completed",
-        "subject": {"display": session.client.label},
+        "subject": _patient(session),
         "authored": _authored(session),
-        "author": {"display": str(session.client.clinician)},
-        "source": source,
+        "author": _author(session, response),
+        "source": _patient(session),  # who answered the questions: the client, on their link or on paper
         "item": items,
     }
+
+
+def _patient(session):
+    return {"type": "Patient", "display": session.client.label}
+
+
+def _author(session, response):
+    """Who recorded the answers (FHIR's QuestionnaireResponse.author): the client on their
+    self-report link; for a paper form, the user who entered it (the treating clinician when
+    that user is gone)."""
+    if response.source == MeasureResponse.Source.CLIENT:
+        return _patient(session)
+    return {"type": "Practitioner", "display": str(response.entered_by or session.client.clinician)}
 
 
 def _total_observation(session, response, response_id):
@@ -291,7 +299,7 @@ def _total_observation(session, response, response_id):
         "status": "entered-in-error" if session.is_voided else "final",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
         "code": code,
-        "subject": {"display": session.client.label},
+        "subject": _patient(session),
         "effectiveDateTime": _authored(session),
         "valueInteger": response.total,
         "interpretation": [{"text": response.band}] if response.band else [],

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clients.recording import void_session
-from tests.factories import TherapySessionFactory
+from measures.models import MeasureResponse
+from tests.factories import TherapySessionFactory, UserFactory
 from tests.fhir_r4 import assert_valid_r4
 from tests.measure_data import answer
 
@@ -82,6 +83,25 @@ def test_a_sessions_completed_measures_are_valid_fhir_r4_with_loinc_codes(owner_
     assert observation["interpretation"] == [{"text": "Moderately severe"}]
     assert observation["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{questionnaire_response['id']}"}]
     assert AuditEvent.objects.filter(action="export", object_id=str(first.pk), changes__part="measures").exists()
+
+
+def test_the_author_is_whoever_recorded_the_answers_and_the_source_is_the_client(owner_client, their_client):
+    session = TherapySessionFactory(client=their_client, date=weeks_ago(1))
+    answer(session, "phq9", 12, source=MeasureResponse.Source.CLIENT)
+    paper = answer(session, "gad7", 9)
+    paper.entered_by = UserFactory(
+        username="locum", first_name="Lee", last_name="Locum", team=their_client.clinician.team
+    )
+    paper.save()
+    bundle = owner_client.get(reverse("session_measures_fhir", args=[session.pk])).json()
+    assert_valid_r4(bundle)
+    phone, on_paper = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    patient = {"type": "Patient", "display": their_client.label}
+    assert (phone["author"], phone["source"], phone["subject"]) == (patient, patient, patient)
+    assert on_paper["author"] == {"type": "Practitioner", "display": "Lee Locum"}
+    assert on_paper["source"] == patient  # the client answered the paper form; the locum entered it
 
 
 def test_a_voided_sessions_measures_are_entered_in_error(owner_client, owner, measured):
