@@ -205,18 +205,20 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 
 
 def measures_bundle(session, responses):
-    """The session's completed measures as a FHIR R4 Bundle (type collection): for each, a
-    QuestionnaireResponse (LOINC-coded items and answers) and an Observation of its total
-    (LOINC total score code) derived from it. An incomplete response has no total and is left
-    out; a voided session's are "entered-in-error". `responses` come with instrument,
-    its items and options, and the answers (see measure_responses)."""
+    """Every measure response of the session as a FHIR R4 Bundle (type collection): each
+    its own QuestionnaireResponse (LOINC-coded items and answers; an item left blank is
+    left out), and for each complete one an Observation of its total (LOINC total score
+    code) derived from it. A record keeps every form: a second response to the same
+    instrument in a session (progress reads the latest) and an incomplete one (no total,
+    but perhaps an answer about self-harm) are exported too; a voided session's are
+    "entered-in-error". `responses` come with instrument, its items and options, and the
+    answers (see measure_responses)."""
     entries = []
     for response in responses:
-        if not response.complete:
-            continue
         qr = _measure_response(session, response)
         entries.append(qr)
-        entries.append(_total_observation(session, response, qr["id"]))
+        if response.complete:
+            entries.append(_total_observation(session, response, qr["id"]))
     bundle = {
         "resourceType": "Bundle",
         "id": f"session-{session.pk}-measures",
@@ -229,13 +231,12 @@ def measures_bundle(session, responses):
 
 
 def measure_responses(session):
-    """The session's responses, the latest per instrument, with what the FHIR export reads (four queries)."""
-    responses = (
+    """Every response of the session, oldest first, with what the FHIR export reads (four queries)."""
+    return list(
         session.measure_responses.select_related("instrument", "entered_by")
         .prefetch_related("answers__item", "instrument__options")
         .order_by("created_at", "pk")
     )
-    return list({r.instrument_id: r for r in responses}.values())
 
 
 def _authored(session):
@@ -258,7 +259,7 @@ def _measure_response(session, response):
                 "answer": [{"valueCoding": coding or {"code": str(answer.value), "display": option.label}}],
             }
         )
-    return {
+    resource = {
         "resourceType": "QuestionnaireResponse",
         "id": f"measure-{response.pk}",
         "questionnaire": (
@@ -273,6 +274,7 @@ def _measure_response(session, response):
         "source": _patient(session),  # who answered the questions: the client, on their link or on paper
         "item": items,
     }
+    return {k: v for k, v in resource.items() if v != []}  # FHIR JSON has no empty arrays
 
 
 def _patient(session):
