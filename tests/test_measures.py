@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from audit.models import AuditEvent
+from clients import insights
 from clients.models import TherapySession
 from factors.models import Factor
+from flags import rules
 from flags.models import Flag, FlagReview
 from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.models import SelfReportLink
@@ -423,10 +425,24 @@ def test_an_off_track_client_with_a_weak_alliance_gets_that_factors_prompts_firs
     first = insight.focus[0]
     assert first.flag.kind == "off_track"
     assert first.prompt.factor.key == "openness"
+    assert first.prompt.applies_to == "low_factor"  # weak, not ruptured: not the rupture-repair prompts
     assert any(item.prompt.factor_id is None and item.prompt.applies_to == "off_track" for item in insight.focus)
     page = client.get(reverse("client_detail", args=[person.pk])).content.decode()
     assert "the alliance is weak too" in page
     assert "Off track: PHQ-9 · alliance weak too" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(("alliance", "kind"), [("ruptured", "rupture"), ("weak", "low_factor")])
+def test_off_track_borrows_the_rupture_prompts_only_when_the_alliance_is_ruptured(db, alliance, kind):
+    flag = rules.Flag(
+        kind=rules.OFF_TRACK,
+        opened_session_id=1,
+        since=days_ago(7),
+        factors=("openness",),
+        facts={"instrument": "phq9", "alliance": alliance},
+    )
+    focus = insights.focus_prompts([flag], insights._prompts_for([flag]), [], None)
+    assert (focus[0].prompt.factor.key, focus[0].prompt.applies_to) == ("openness", kind)
 
 
 def test_an_off_track_client_with_a_sound_alliance_gets_the_general_off_track_prompts(client, owner):
