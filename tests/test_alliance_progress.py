@@ -3,8 +3,10 @@ alliance flags or not) and progress on the measures, counted per clinician, each
 count listing its clients; scoped to the supervisor's team; flat query counts."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,3 +247,11 @@ def test_the_query_count_stays_flat(sup_client, supervisor, clinicians, clients_
         response = sup_client.get(PAGE, {"alliance": "none", "progress": "no_change"})
     assert response.context["grid"].team.total == clinicians * clients_each
     assert response.context["chosen"]["clients"]
+
+
+def test_the_demo_has_a_client_off_track_with_a_sound_alliance(supervisor):
+    call_command("seed_demo", stdout=StringIO())
+    morgan = User.objects.get(username="morgan")
+    grid = dashboard.alliance_by_progress(morgan, list(morgan.supervisees()))
+    assert "K.W." in [c.label for c in grid.clients_in(dashboard.NOT_FLAGGED, progress.OFF_TRACK)]
+    assert grid.clients_in(dashboard.FLAGGED, progress.OFF_TRACK)  # and the alliance-flagged ones beside them
