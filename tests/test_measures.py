@@ -386,6 +386,18 @@ def test_switching_a_measure_off_keeps_its_history_scored_flagged_shown_and_expo
     assert "Feeling afraid" not in client.get(reverse("self_report", args=[url])).content.decode()
 
 
+def test_switching_a_measure_on_the_admins_list_is_audited_as_well(client, admin_user):
+    client.force_login(admin_user)
+    phq9, gad7 = Instrument.objects.get(key="phq9"), Instrument.objects.get(key="gad7")
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save"}
+    data.update({"form-0-id": str(phq9.pk), "form-0-active": "on", "form-1-id": str(gad7.pk)})  # GAD-7 off
+    assert client.post(reverse("admin:measures_instrument_changelist"), data).status_code == 302
+    assert not Instrument.objects.get(key="gad7").active
+    event = AuditEvent.objects.get(object_type="measures.instrument", changes__active=[True, False])
+    assert (event.object_id, event.actor) == (str(gad7.pk), admin_user)
+    assert not AuditEvent.objects.filter(object_type="measures.instrument", object_id=str(phq9.pk)).exists()
+
+
 def csv_rows(response):
     return list(csv.reader(io.StringIO(response.content.decode())))
 
