@@ -120,8 +120,8 @@ class Response:
 
 @dataclass(frozen=True)
 class Measures:
-    """The progress-measure inputs of one client: the scoring rules of the active
-    instruments (by key) and every response, oldest first."""
+    """The progress-measure inputs of one client: the scoring rules of the
+    instruments in use (by key: active, or switched off with responses) and every response, oldest first."""
 
     rules: Mapping[str, measure_scoring.Rule] = field(default_factory=dict)
     responses: Sequence[Response] = ()
@@ -723,7 +723,7 @@ def _alliance(flags: Sequence[Flag], domain_of: Mapping[str, str]) -> tuple[str,
 def off_track_flags(
     points: Sequence[Point], measures: Measures, others: Sequence[Flag], domain_of: Mapping[str, str]
 ) -> list[Flag]:
-    """Per active instrument, the spells during which the client was off track
+    """Per instrument in use, the spells during which the client was off track
     (measures.scoring.off_track), read at every counted session: one that opens
     stays open while the client stays off track and closes at the first session
     where they no longer are. An open one says whether the alliance is ruptured

@@ -259,7 +259,7 @@ class AllianceProgress:
     team: AllianceProgressRow
     rows: list  # one AllianceProgressRow per clinician
     clients: list  # every active client of the team, with .alliance, .progress and .clinician_name
-    instruments: list  # [(key, name)] of the active instruments, for the columns of a cell's list
+    instruments: list  # [(key, name)] of the instruments in use, for the columns of a cell's list
 
     def clients_in(self, alliance, place, clinician_id=None):
         return [

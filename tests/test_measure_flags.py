@@ -210,7 +210,8 @@ def test_off_track_with_a_weak_relationship_factor_says_the_alliance_is_weak_too
     assert of_kind(evaluate(context, T, DOMAINS, measures=phq9([8, 15])), OFF_TRACK)[0].facts["alliance"] == ""
 
 
-def test_a_switched_off_measure_raises_no_off_track_but_its_safety_answers_still_count():
+def test_responses_without_a_scoring_rule_raise_no_off_track_but_their_safety_answers_still_count():
+    # (Switching a measure off keeps its rule: Instrument.objects.in_use(); see test_measures.)
     points = [session(i) for i in range(2)]
     measures = phq9([8, 20], safety_at=(1,))
     off = Measures(rules={}, responses=measures.responses)
