@@ -223,18 +223,20 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 
 
 def measures_bundle(session, responses):
-    """The session's completed measures as a FHIR R4 Bundle (type collection): for each, a
-    QuestionnaireResponse (LOINC-coded items and answers) and an Observation of its total
-    (LOINC total score code) derived from it. An incomplete response has no total and is left
-    out; a voided session's are "entered-in-error". `responses` come with instrument,
-    its items and options, and the answers (see measure_responses)."""
+    """Every measure response of the session as a FHIR R4 Bundle (type collection): each
+    its own QuestionnaireResponse (LOINC-coded items and answers; an item left blank is
+    left out), and for each complete one an Observation of its total (LOINC total score
+    code) derived from it. A record keeps every form: a second response to the same
+    instrument in a session (progress reads the latest) and an incomplete one (no total,
+    but perhaps an answer about self-harm) are exported too; a voided session's are
+    "entered-in-error". `responses` come with instrument, its items and options, and the
+    answers (see measure_responses)."""
     entries = []
     for response in responses:
-        if not response.complete:
-            continue
         qr = _measure_response(session, response)
         entries.append(qr)
-        entries.append(_total_observation(session, response, qr["id"]))
+        if response.complete:
+            entries.append(_total_observation(session, response, qr["id"]))
     bundle = {
         "resourceType": "Bundle",
         "id": f"session-{session.pk}-measures",
@@ -247,13 +249,12 @@ def measures_bundle(session, responses):
 
 
 def measure_responses(session):
-    """The session's responses, the latest per instrument, with what the FHIR export reads (four queries)."""
-    responses = (
-        session.measure_responses.select_related("instrument")
+    """Every response of the session, oldest first, with what the FHIR export reads (four queries)."""
+    return list(
+        session.measure_responses.select_related("instrument", "entered_by")
         .prefetch_related("answers__item", "instrument__options")
         .order_by("created_at", "pk")
     )
-    return list({r.instrument_id: r for r in responses}.values())
 
 
 def _authored(session):
@@ -276,12 +277,7 @@ def _measure_response(session, response):
                 "answer": [{"valueCoding": coding or {"code": str(answer.value), "display": option.label}}],
             }
         )
-    source = (
-        {"display": session.client.label}
-        if response.source == MeasureResponse.Source.CLIENT
-        else {"display": str(session.client.clinician)}
-    )
-    return {
+    resource = {
         "resourceType": "QuestionnaireResponse",
         "id": f"measure-{response.pk}",
         "questionnaire": (
@@ -290,12 +286,26 @@ def _measure_response(session, response):
             else f"{FHIR_BASE}/Questionnaire/{instrument.key}"
         ),
         "status": "entered-in-error" if session.is_voided else "completed",
-        "subject": {"display": session.client.label},
+        "subject": _patient(session),
         "authored": _authored(session),
-        "author": {"display": str(session.client.clinician)},
-        "source": source,
+        "author": _author(session, response),
+        "source": _patient(session),  # who answered the questions: the client, on their link or on paper
         "item": items,
     }
+    return {k: v for k, v in resource.items() if v != []}  # FHIR JSON has no empty arrays
+
+
+def _patient(session):
+    return {"type": "Patient", "display": session.client.label}
+
+
+def _author(session, response):
+    """Who recorded the answers (FHIR's QuestionnaireResponse.author): the client on their
+    self-report link; for a paper form, the user who entered it (the treating clinician when
+    that user is gone)."""
+    if response.source == MeasureResponse.Source.CLIENT:
+        return _patient(session)
+    return {"type": "Practitioner", "display": str(response.entered_by or session.client.clinician)}
 
 
 def _total_observation(session, response, response_id):
@@ -309,7 +319,7 @@ def _total_observation(session, response, response_id):
         "status": "entered-in-error" if session.is_voided else "final",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
         "code": code,
-        "subject": {"display": session.client.label},
+        "subject": _patient(session),
         "effectiveDateTime": _authored(session),
         "valueInteger": response.total,
         "interpretation": [{"text": response.band}] if response.band else [],

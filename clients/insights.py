@@ -27,9 +27,16 @@ PROMPT_FALLBACK = {
     rules.FACTOR_DROP: rules.RUPTURE,
     rules.CLIENT_CONCERN: rules.DISCREPANCY,
     rules.CONTEXT_CHANGE: rules.LOW_FACTOR,
-    # Off track with a weak or ruptured alliance names those factors: their repair prompts first.
-    rules.OFF_TRACK: rules.RUPTURE,
 }
+
+
+def _fallback(flag):
+    """The kind whose prompts a flag borrows for a factor. Off track with a ruptured alliance
+    names the ruptured factors: their repair (rupture) prompts; with a weak alliance, the weak
+    factors' own (low factor) prompts, since nothing has ruptured."""
+    if flag.kind == rules.OFF_TRACK:
+        return rules.RUPTURE if (getattr(flag, "facts", None) or {}).get("alliance") == "ruptured" else rules.LOW_FACTOR
+    return PROMPT_FALLBACK.get(flag.kind)
 
 
 @dataclass
@@ -199,7 +206,7 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
 
 
 def progress_of(points, measures: rules.Measures) -> list[measure_scoring.Progress]:
-    """Progress per active instrument the client answered: the latest response of each
+    """Progress per instrument in use the client answered: the latest response of each
     counted session, in the series' order (measures.scoring.progress). No query."""
     ids = [p.id for p in points]
     result = []
@@ -247,7 +254,7 @@ def _prompts_for(flags):
     if not flags:
         return []
     kinds = {f.kind for f in flags}
-    kinds |= {PROMPT_FALLBACK[k] for k in kinds if k in PROMPT_FALLBACK}
+    kinds |= {_fallback(f) for f in flags} - {None}
     wanted = Q(applies_to__in=kinds - {rules.STALLED}, factor__key__in={k for f in flags for k in f.factors})
     wanted |= Q(applies_to__in=kinds, factor__isnull=True)
     if rules.STALLED in kinds:
@@ -283,7 +290,7 @@ def focus_prompts(flags, prompts, trials, latest_session_id, limit=FOCUS_LIMIT, 
             subjects = [k if k in factor_keys or k == "*" else "*" for k in subjects]
         for subject in subjects:
             candidates = []
-            for kind in (flag.kind, PROMPT_FALLBACK.get(flag.kind)):
+            for kind in (flag.kind, _fallback(flag)):
                 candidates = [p for p in by_target.get((subject, kind), []) if all(p != c.prompt for c in chosen)]
                 if candidates or kind is None:
                     break

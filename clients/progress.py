@@ -3,7 +3,7 @@ of queries: for the supervisor's "alliance x progress" view and the caseload CSV
 
 The rules are `measures.scoring` (status, off track); this module only fetches the
 counted responses and sessions and hands them to `scoring.progress`, as the client
-page does for one client (`clients.insights.progress_of`: the active instruments, the
+page does for one client (`clients.insights.progress_of`: the instruments in use, the
 latest response of each counted session). A client is placed in one of four columns,
 across the instruments they have answered:
 
@@ -32,9 +32,10 @@ PLACES = [
 PLACE_LABELS = dict(PLACES)
 
 
-def active_rules():
-    """{instrument key: scoring rule} of the active instruments, in their order (two queries)."""
-    return Instrument.objects.active().rules()
+def scored_rules():
+    """{instrument key: scoring rule} of the instruments in use, in their order (two queries):
+    the active ones and any switched off that has responses (its history still counts)."""
+    return Instrument.objects.in_use().rules()
 
 
 def names(rules):
@@ -68,10 +69,10 @@ class ClientProgress:
 def for_clients(client_ids, rules=None):
     """{client id: ClientProgress} for every id given (two queries, plus two without `rules`).
 
-    `rules` is active_rules(); the responses counted are those of sessions that were not
+    `rules` is scored_rules(); the responses counted are those of sessions that were not
     voided, the latest response of a session per instrument."""
     if rules is None:
-        rules = active_rules()
+        rules = scored_rules()
     client_ids = list(client_ids)
     # No join to the sessions here: on PostgreSQL it read every session of the organisation.
     # The order and the voided sessions come from the client's counted sessions below.

@@ -306,7 +306,8 @@ def series(client: Client, after: tuple | None = None) -> list[rules.Point]:
 
 def measure_inputs(client: Client) -> rules.Measures:
     """The client's progress-measure responses (oldest first; voided sessions' kept,
-    marked not counted) and the active instruments' scoring rules (one query; three with any response)."""
+    marked not counted) and the scoring rules of the instruments in use (active or answered:
+    switching one off stops it being asked, never read) (one query; three with any response)."""
     rows = (
         MeasureResponse.objects.filter(client=client)
         .order_by("session__date", "session_id", "created_at", "pk")
@@ -338,7 +339,7 @@ def measure_inputs(client: Client) -> rules.Measures:
     ]
     if not responses:  # most clients, most of the time: no need for the instruments
         return rules.Measures()
-    return rules.Measures(rules=Instrument.objects.active().rules(), responses=responses)
+    return rules.Measures(rules=Instrument.objects.in_use().rules(), responses=responses)
 
 
 def refresh_flags(client: Client, locked: bool = False, appended: TherapySession | None = None) -> list[Flag]:

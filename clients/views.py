@@ -414,7 +414,7 @@ def _download(content, filename, content_type):
 def client_export_csv(request, pk):
     client = _get_client_for_user(request.user, pk)
     log.record(log.Action.EXPORT, client, changes={"format": "csv"})
-    content = exports.client_csv(client, exports.ordered_factors(), progress.names(progress.active_rules()))
+    content = exports.client_csv(client, exports.ordered_factors(), progress.names(progress.scored_rules()))
     return _download(content, f"client-{client.pk}-sessions.csv", "text/csv; charset=utf-8")
 
 
@@ -425,7 +425,7 @@ def caseload_export_csv(request):
     log.record(
         log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": [c.pk for c in clients]}
     )
-    rules = progress.active_rules()
+    rules = progress.scored_rules()
     found = progress.for_clients([c.pk for c in clients], rules)
     names = dict(Factor.objects.values_list("key", "name"))
     content = exports.caseload_csv(clients, names, progress.names(rules), found)

@@ -132,9 +132,12 @@ def _off_track_detail(flag, facts, names):
     if facts.get("status") == measure_scoring.DETERIORATION:
         text = f"{name} rose from {first} to {latest}: a reliable deterioration."
     else:
+        # At caseness at the latest measure; "still" only when the first was at caseness too
+        # (a client who went from 8 to 11 is now at caseness, not still).
+        when = "still" if facts.get("first_at_caseness", True) else "now"
         text = (
             f"{name} went from {first} to {latest} over {sessions} sessions: no reliable improvement, "
-            "and still at caseness."
+            f"and {when} at caseness."
         )
     alliance = facts.get("alliance", "") if flag.status == rules.OPEN else ""
     keys = flag_factors(flag)

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from factors.kinds import FlagKind
+from factors.kinds import RELATIONSHIP_DOMAINS, FlagKind
 from flags import rules
 
 STORED_KINDS = [k for k in FlagKind.values if k != rules.STALLED]
@@ -51,8 +51,21 @@ class FlagQuerySet(models.QuerySet):
         """Open flags that belong in a queue (not a known circumstance)."""
         return self.open().filter(quiet=False)
 
-    def not_reviewed(self):
-        return self.filter(reviewed_at__isnull=True)
+    def about_the_alliance(self):
+        """Flags saying the alliance is ruptured or weak (flags.rules.ALLIANCE_WEAK_KINDS:
+        the same rule as an off-track flag's "alliance weak too"); no join."""
+        relationship = Q()
+        for domain in RELATIONSHIP_DOMAINS:  # `domains` is space-separated domain names
+            relationship |= Q(domains__contains=domain)  # no domain name holds another
+        weak = Q(kind__in=rules.ALLIANCE_WEAK_KINDS) & relationship
+        return self.filter(Q(kind__in=rules.ALLIANCE_RUPTURE_KINDS) | weak)
+
+    def pending_review(self):
+        """Flags still waiting in the supervisor's pending queue: not yet reviewed, and every
+        open safety alert even when reviewed. An unactioned answer about self-harm stays
+        in view until the treating clinician records their follow-up (which closes it);
+        a supervisor's "reviewed" says they saw it, not that anyone acted."""
+        return self.filter(Q(reviewed_at__isnull=True) | Q(kind=FlagKind.SAFETY, status=Status.OPEN))
 
 
 class Flag(models.Model):

@@ -120,8 +120,8 @@ class Response:
 
 @dataclass(frozen=True)
 class Measures:
-    """The progress-measure inputs of one client: the scoring rules of the active
-    instruments (by key) and every response, oldest first."""
+    """The progress-measure inputs of one client: the scoring rules of the
+    instruments in use (by key: active, or switched off with responses) and every response, oldest first."""
 
     rules: Mapping[str, measure_scoring.Rule] = field(default_factory=dict)
     responses: Sequence[Response] = ()
@@ -696,12 +696,22 @@ def safety_flags(responses: Iterable[Response], marks: Marks = Marks()) -> list[
     return flags
 
 
+# What "a weak or ruptured alliance" means, once, for the off-track flag's "alliance weak
+# too" (`_alliance`) and the supervisor's alliance x progress grid (flags.models
+# FlagQuerySet.about_the_alliance): an open rupture, or an open flag of a weak rating
+# (a factor drop, persistent weakness, a low factor or a client concern) on a factor of
+# the relationship domains. A context change, a low contextual factor, "client rated
+# lower" (a gap between two ratings, not a weak one), stalled attendance and the
+# measures' own flags are not the alliance.
+ALLIANCE_RUPTURE_KINDS = (RUPTURE,)
+ALLIANCE_WEAK_KINDS = (FACTOR_DROP, PERSISTENT, LOW_FACTOR, CLIENT_CONCERN)
+
+
 def _alliance(flags: Sequence[Flag], domain_of: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     """("ruptured" / "weak" / "", the relationship factors concerned, ruptured first)."""
     open_flags = [f for f in flags if f.is_open]
-    ruptures = [f for f in open_flags if f.kind == RUPTURE]
-    weak_kinds = (FACTOR_DROP, PERSISTENT, LOW_FACTOR, CLIENT_CONCERN)
-    weak = [f for f in open_flags if f.kind in weak_kinds]
+    ruptures = [f for f in open_flags if f.kind in ALLIANCE_RUPTURE_KINDS]
+    weak = [f for f in open_flags if f.kind in ALLIANCE_WEAK_KINDS]
     keys = [k for f in ruptures for k in f.factors]
     keys += [k for f in weak for k in f.factors if domain_of.get(k) in RELATIONSHIP_DOMAINS]
     keys = tuple(dict.fromkeys(keys))
@@ -713,7 +723,7 @@ def _alliance(flags: Sequence[Flag], domain_of: Mapping[str, str]) -> tuple[str,
 def off_track_flags(
     points: Sequence[Point], measures: Measures, others: Sequence[Flag], domain_of: Mapping[str, str]
 ) -> list[Flag]:
-    """Per active instrument, the spells during which the client was off track
+    """Per instrument in use, the spells during which the client was off track
     (measures.scoring.off_track), read at every counted session: one that opens
     stays open while the client stays off track and closes at the first session
     where they no longer are. An open one says whether the alliance is ruptured
@@ -723,20 +733,32 @@ def off_track_flags(
     flags = []
     for key, rule in measures.rules.items():
         by_session = {r.session_id: r for r in measures.responses if r.instrument == key and r.counted}
-        first = first_at = latest = None
+        first = first_at = latest = latest_at = None
+        measured_count = 0
         current: Flag | None = None
         for i, point in enumerate(points):
             response = by_session.get(point.id)
             if response is not None and response.total is not None:
                 if first is None:
                     first, first_at = response.total, i
-                latest = response.total
+                latest, latest_at = response.total, i
+                measured_count += 1
             if first is None:
                 continue
             status = measure_scoring.status(first, latest, rule)
             sessions = i - first_at + 1
-            facts = {"instrument": key, "first": first, "latest": latest, "status": status, "sessions": sessions}
-            if measure_scoring.off_track(status, latest, sessions, rule):
+            facts = {
+                "instrument": key,
+                "first": first,
+                "latest": latest,
+                "status": status,
+                "sessions": sessions,
+                "first_at_caseness": first >= rule.caseness,  # worded "still" or "now" at caseness
+            }
+            # Off track only on a re-measure: two complete totals, the latest one's session
+            # counted from the first's (measures.scoring.progress reads it the same way).
+            remeasured = measured_count >= 2
+            if remeasured and measure_scoring.off_track(status, latest, latest_at - first_at + 1, rule):
                 if current is None:
                     current = Flag(kind=OFF_TRACK, opened_session_id=point.id, since=point.date, facts=facts)
                 measured = (point.id,) if response is not None and response.total is not None else ()

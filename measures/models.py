@@ -21,7 +21,15 @@ from measures import scoring
 
 class InstrumentQuerySet(models.QuerySet):
     def active(self):
+        """The instruments asked: on self-report links and in the session form."""
         return self.filter(active=True)
+
+    def in_use(self):
+        """The instruments scored, flagged, shown and exported: the active ones and every
+        one with a response. Switching an instrument off stops it being asked; its
+        history is still read (an EXISTS, so no join and no extra query)."""
+        answered = MeasureResponse.objects.filter(instrument=models.OuterRef("pk"))
+        return self.filter(Q(active=True) | models.Exists(answered))
 
     def get_by_natural_key(self, key):
         return self.get(key=key)
@@ -62,6 +70,7 @@ class Instrument(models.Model):
         help_text="Prorating: how many unanswered items a total may be made up for (0: an unanswered item "
         "leaves the measure incomplete).",
     )
+    # Switched off, it is no longer asked; the answers already given are still read (in_use).
     active = models.BooleanField(default=True, help_text="Asked on self-report links and in the session form.")
     source = models.TextField(blank=True, help_text="Where the wording and thresholds come from.")
 

@@ -16,9 +16,11 @@ Definitions (docs/factors.md, "Progress measures"; /work/shared/reference/measur
   above caseness, latest below, and a reliable improvement), reliable
   improvement (fell by the reliable-change threshold or more), reliable
   deterioration (rose by it or more), else no reliable change.
-- off track: a reliable deterioration, or no reliable improvement while the
-  latest total is at or above caseness once the client has had
-  `OFF_TRACK_SESSIONS` sessions counting from the one with the first measure.
+- off track (needs two complete measures): a reliable deterioration, or no
+  reliable improvement while the latest total is at or above caseness and that
+  latest measure was taken at or after the `OFF_TRACK_SESSIONS`th session,
+  counting the first measure's session as the first. A client measured once,
+  however many sessions later, is never off track: nothing was re-measured.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,12 +118,14 @@ def status(first: int, latest: int, rule: Rule) -> str:
     return NO_CHANGE
 
 
-def off_track(state: str, latest: int, sessions: int, rule: Rule) -> bool:
-    """Deteriorated reliably, or no reliable improvement after OFF_TRACK_SESSIONS
-    sessions (counted from the first measure's session) while at caseness."""
+def off_track(state: str, latest: int, latest_at: int, rule: Rule) -> bool:
+    """Deteriorated reliably, or no reliable improvement while at caseness with the
+    latest measure taken at the OFF_TRACK_SESSIONS-th session or later, counted from
+    the first measure's session (`latest_at`: 1 for that session itself). Only for
+    two complete measures or more (`progress` does not call it for one)."""
     if state == DETERIORATION:
         return True
-    return state == NO_CHANGE and latest >= rule.caseness and sessions >= OFF_TRACK_SESSIONS
+    return state == NO_CHANGE and latest >= rule.caseness and latest_at >= OFF_TRACK_SESSIONS
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ class Progress:
     change: int | None = None  # latest - first
     status: str = ""  # one of STATUSES, "" without a complete measure
     sessions: int = 0  # sessions since the first complete measure (its own included)
+    latest_at: int = 0  # the latest complete measure's session, counted from the first's (= 1)
     off_track: bool = False
     first_session_id: int | None = None
     latest_session_id: int | None = None
@@ -165,7 +170,10 @@ def progress(responses: Sequence[Measured], session_ids: Sequence[int], rule: Ru
     first, latest = complete[0], complete[-1]
     state = status(first.total, latest.total, rule)
     order = list(session_ids)
-    sessions = len(order) - order.index(first.session_id) if first.session_id in order else 0
+    start = order.index(first.session_id) if first.session_id in order else None
+    sessions = len(order) - start if start is not None else 0
+    latest_at = order.index(latest.session_id) - start + 1 if start is not None and latest.session_id in order else 0
+    remeasured = len(complete) >= 2
     return Progress(
         key=rule.key,
         first=first.total,
@@ -174,7 +182,8 @@ def progress(responses: Sequence[Measured], session_ids: Sequence[int], rule: Ru
         change=latest.total - first.total,
         status=state,
         sessions=sessions,
-        off_track=off_track(state, latest.total, sessions, rule),
+        latest_at=latest_at,
+        off_track=remeasured and off_track(state, latest.total, latest_at, rule),
         first_session_id=first.session_id,
         latest_session_id=latest.session_id,
         incomplete_latest=incomplete_latest,

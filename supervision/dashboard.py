@@ -126,7 +126,7 @@ def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, revi
     if since_to:
         stalled &= Q(idle_since__lte=since_to)
     if review == "pending":
-        flags, stalled = flags.filter(reviewed_at__isnull=True), stalled & ~stalled_reviewed
+        flags, stalled = flags.pending_review(), stalled & ~stalled_reviewed  # open safety alerts stay
     elif review == "reviewed":
         flags, stalled = flags.filter(reviewed_at__isnull=False), stalled & stalled_reviewed
     if kind == FlagKind.STALLED:
@@ -135,7 +135,7 @@ def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, revi
         match = Exists(flags)
     else:
         match = Exists(flags) | stalled
-    unreviewed = Flag.objects.in_queue().not_reviewed().filter(client=OuterRef("pk")).order_by("-urgency")
+    unreviewed = Flag.objects.in_queue().pending_review().filter(client=OuterRef("pk")).order_by("-urgency")
     stalled_pending = Case(
         When(Client.objects.stalled(today) & ~stalled_reviewed, then=Value(URGENCY[FlagKind.STALLED])),
         default=Value(0),
@@ -164,7 +164,7 @@ def team_flag_counts(supervisor, today=None):
     clients = Client.objects.supervised_by(supervisor).active()
     stored = Flag.objects.in_queue().filter(client__in=clients)
     open_count = stored.count()
-    pending = stored.not_reviewed().count()
+    pending = stored.pending_review().count()
     stalled = list(clients.filter(Client.objects.stalled(today)).values_list("pk", "idle_since"))
     reviewed_stalled = (
         set(
@@ -234,17 +234,8 @@ class _WeekPoint:
 
 # --- Alliance x progress -----------------------------------------------------------------
 
-# The flags about the alliance (every stored kind about the ratings; "stalled" is about
-# attendance and the measures' own flags are about progress, so neither counts here).
-ALLIANCE_KINDS = [
-    FlagKind.RUPTURE,
-    FlagKind.CLIENT_CONCERN,
-    FlagKind.FACTOR_DROP,
-    FlagKind.DISCREPANCY,
-    FlagKind.PERSISTENT,
-    FlagKind.LOW_FACTOR,
-    FlagKind.CONTEXT_CHANGE,
-]
+# Whether the alliance is flagged: Flag.objects.about_the_alliance(), the one rule the
+# off-track flag's "alliance weak too" uses as well (flags.rules.ALLIANCE_WEAK_KINDS).
 FLAGGED, NOT_FLAGGED = "flags", "none"
 ALLIANCE_ROWS = [(FLAGGED, "Open alliance flags"), (NOT_FLAGGED, "No open alliance flags")]
 
@@ -275,7 +266,7 @@ class AllianceProgress:
     team: AllianceProgressRow
     rows: list  # one AllianceProgressRow per clinician
     clients: list  # every active client of the team, with .alliance, .progress and .clinician_name
-    instruments: list  # [(key, name)] of the active instruments, for the columns of a cell's list
+    instruments: list  # [(key, name)] of the instruments in use, for the columns of a cell's list
 
     def clients_in(self, alliance, place, clinician_id=None):
         return [
@@ -293,7 +284,7 @@ def alliance_by_progress(supervisor, clinicians):
     (improving, no change, off track, not measured: clients.progress), counted per
     clinician. Six queries whatever the team's size: the clients with an Exists for
     their alliance flags, two for the instruments' rules, the responses, the sessions."""
-    flagged = Flag.objects.in_queue().filter(client=OuterRef("pk"), kind__in=ALLIANCE_KINDS)
+    flagged = Flag.objects.in_queue().about_the_alliance().filter(client=OuterRef("pk"))
     clients = list(
         Client.objects.supervised_by(supervisor)
         .active()
@@ -301,7 +292,7 @@ def alliance_by_progress(supervisor, clinicians):
         .only("pk", "label", "clinician_id", "latest_index")
         .order_by("label", "pk")
     )
-    rules = progress.active_rules()
+    rules = progress.scored_rules()
     instruments = progress.names(rules)
     found = progress.for_clients([c.pk for c in clients], rules)
     names = {c.pk: str(c) for c in clinicians}

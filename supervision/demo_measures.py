@@ -1,7 +1,8 @@
 """PHQ-9 and GAD-7 in the demo data: one plan per trajectory, so the demo shows
 every progress status (recovery, reliable improvement, reliable deterioration,
 no reliable change), clients off track (one of them with an open alliance
-rupture), an incomplete measure, and one safety alert that was followed up.
+rupture, one with a sound alliance: the cell the alliance x progress view is
+for), an incomplete measure, and one safety alert that was followed up.
 
 Totals run from a first to a last value over the client's sessions (the ends
 exact, the sessions between them jittered by a point; an improvement is reached
@@ -23,6 +24,9 @@ PLANS = {
     "factor_drop": {"gad7": (11, 10)},  # no reliable change
     "persistent_weakness": {"gad7": (9, 8)},  # the latest one incomplete
 }
+# (clinician, label) -> a plan of its own, over the trajectory's. Ben's K.W. is steady and
+# rated well, but the PHQ-9 does not move: off track with a sound alliance.
+CLIENT_PLANS = {("ben", "K.W."): {"phq9": (14, 13)}}
 INCOMPLETE_LATEST = {"persistent_weakness"}
 SAFETY = {("amara", "J.P.")}  # item 9 answered "several days" at the session before the latest
 SAFETY_NOTE = (
@@ -47,7 +51,8 @@ def items_for(total, count):
 def for_session(rng, trajectory, clinician, label, i, n, by_key):
     """[(instrument, {item: value or None})] to enter with session i of n."""
     entered = []
-    for key, (first, last) in PLANS.get(trajectory, {}).items():
+    plan = CLIENT_PLANS.get((clinician, label)) or PLANS.get(trajectory, {})
+    for key, (first, last) in plan.items():
         instrument = by_key[key]
         items = list(instrument.items.all())
         t = i / max(n - 1, 1)

@@ -3,8 +3,10 @@ alliance flags or not) and progress on the measures, counted per clinician, each
 count listing its clients; scoped to the supervisor's team; flat query counts."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from clients import progress
 from clients.models import Client
 from clients.recording import void_session
 from factors.kinds import FlagKind
+from factors.models import Factor
+from flags import rules
 from supervision import dashboard
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 from tests.measure_data import answer
@@ -112,10 +116,31 @@ def test_a_voided_sessions_measure_does_not_count(supervisor, alice):
     assert placed.progress.place == progress.NOT_MEASURED  # only voided sessions' measures: none counts
 
 
-def test_every_flag_kind_is_either_about_the_alliance_or_named_as_not():
-    not_alliance = {FlagKind.STALLED, FlagKind.SAFETY, FlagKind.OFF_TRACK}  # attendance, the measures
-    assert set(dashboard.ALLIANCE_KINDS) | not_alliance == set(FlagKind)
-    assert not set(dashboard.ALLIANCE_KINDS) & not_alliance
+@pytest.mark.parametrize(
+    ("kind", "factor"),
+    [(kind, factor) for kind in FlagKind if kind != FlagKind.STALLED for factor in ("openness", "setting", "")],
+)
+def test_the_grid_and_the_off_track_flag_read_the_alliance_by_one_rule(supervisor, alice, kind, factor):
+    """A context change or a low setting is not "the alliance" in the grid, as it is not
+    for "alliance weak too"; a weak relationship factor or a rupture is, in both."""
+    client = measured(alice, "One", [10, 10])
+    domain_of = dict(Factor.objects.values_list("key", "domain"))
+    client.flags.create(
+        key=f"{kind}:x",
+        kind=kind,
+        since=days_ago(3),
+        urgency=20,
+        factor_keys=[factor] if factor else [],
+        domains=domain_of.get(factor, ""),
+    )
+    as_rule = rules.Flag(kind=kind, opened_session_id=1, since=days_ago(3), factors=(factor,) if factor else ())
+    weak_or_ruptured = rules._alliance([as_rule], domain_of)[0] != ""
+    [placed] = dashboard.alliance_by_progress(supervisor, [alice]).clients
+    assert (placed.alliance == dashboard.FLAGGED) == weak_or_ruptured
+    if kind == FlagKind.CONTEXT_CHANGE or (factor == "setting" and kind != FlagKind.RUPTURE):
+        assert placed.alliance == dashboard.NOT_FLAGGED
+    if kind == FlagKind.LOW_FACTOR and factor == "openness":
+        assert placed.alliance == dashboard.FLAGGED
 
 
 def test_a_quiet_flag_a_measure_flag_or_a_stalled_client_is_not_an_open_alliance_flag(supervisor, alice):
@@ -222,3 +247,11 @@ def test_the_query_count_stays_flat(sup_client, supervisor, clinicians, clients_
         response = sup_client.get(PAGE, {"alliance": "none", "progress": "no_change"})
     assert response.context["grid"].team.total == clinicians * clients_each
     assert response.context["chosen"]["clients"]
+
+
+def test_the_demo_has_a_client_off_track_with_a_sound_alliance(supervisor):
+    call_command("seed_demo", stdout=StringIO())
+    morgan = User.objects.get(username="morgan")
+    grid = dashboard.alliance_by_progress(morgan, list(morgan.supervisees()))
+    assert "K.W." in [c.label for c in grid.clients_in(dashboard.NOT_FLAGGED, progress.OFF_TRACK)]
+    assert grid.clients_in(dashboard.FLAGGED, progress.OFF_TRACK)  # and the alliance-flagged ones beside them

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clients.recording import void_session
-from tests.factories import TherapySessionFactory
+from measures.models import MeasureResponse
+from tests.factories import TherapySessionFactory, UserFactory
 from tests.fhir_r4 import assert_valid_r4
 from tests.measure_data import answer
 
@@ -74,8 +75,13 @@ def test_a_sessions_completed_measures_are_valid_fhir_r4_with_loinc_codes(owner_
     bundle = json.loads(response.content)
     assert_valid_r4(bundle)
     resources = [e["resource"] for e in bundle["entry"]]
-    assert [r["resourceType"] for r in resources] == ["QuestionnaireResponse", "Observation"]  # GAD-7: incomplete
-    questionnaire_response, observation = resources
+    # PHQ-9 with its total; GAD-7 incomplete: its answers, no total.
+    assert [r["resourceType"] for r in resources] == ["QuestionnaireResponse", "Observation", "QuestionnaireResponse"]
+    questionnaire_response, observation, incomplete = resources
+    assert [item["answer"][0]["valueCoding"]["display"] for item in incomplete["item"]] == [
+        "More than half the days",
+        "Several days",
+    ]
     for resource in resources:
         assert_valid_r4(resource)
     assert questionnaire_response["questionnaire"] == "http://loinc.org/q/44249-1"
@@ -91,6 +97,43 @@ def test_a_sessions_completed_measures_are_valid_fhir_r4_with_loinc_codes(owner_
     assert observation["interpretation"] == [{"text": "Moderately severe"}]
     assert observation["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{questionnaire_response['id']}"}]
     assert AuditEvent.objects.filter(action="export", object_id=str(first.pk), changes__part="measures").exists()
+
+
+def test_the_author_is_whoever_recorded_the_answers_and_the_source_is_the_client(owner_client, their_client):
+    session = TherapySessionFactory(client=their_client, date=weeks_ago(1))
+    answer(session, "phq9", 12, source=MeasureResponse.Source.CLIENT)
+    paper = answer(session, "gad7", 9)
+    paper.entered_by = UserFactory(
+        username="locum", first_name="Lee", last_name="Locum", team=their_client.clinician.team
+    )
+    paper.save()
+    bundle = owner_client.get(reverse("session_measures_fhir", args=[session.pk])).json()
+    assert_valid_r4(bundle)
+    phone, on_paper = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    patient = {"type": "Patient", "display": their_client.label}
+    assert (phone["author"], phone["source"], phone["subject"]) == (patient, patient, patient)
+    assert on_paper["author"] == {"type": "Practitioner", "display": "Lee Locum"}
+    assert on_paper["source"] == patient  # the client answered the paper form; the locum entered it
+
+
+def test_every_response_of_a_session_is_exported_not_only_the_latest(owner_client, their_client):
+    session = TherapySessionFactory(client=their_client, date=weeks_ago(1))
+    earlier, later = answer(session, "phq9", 14), answer(session, "phq9", 11)
+    blank = answer(session, "gad7", values={})  # nothing answered: a form with no items
+    bundle = owner_client.get(reverse("session_measures_fhir", args=[session.pk])).json()
+    assert_valid_r4(bundle)
+    ids = [e["resource"]["id"] for e in bundle["entry"]]
+    assert ids == [
+        f"measure-{earlier.pk}",
+        f"measure-{earlier.pk}-total",
+        f"measure-{later.pk}",
+        f"measure-{later.pk}-total",
+        f"measure-{blank.pk}",
+    ]
+    assert [e["resource"].get("valueInteger") for e in bundle["entry"][1:4:2]] == [14, 11]
+    assert "item" not in bundle["entry"][4]["resource"]
 
 
 def test_a_voided_sessions_measures_are_entered_in_error(owner_client, owner, measured):

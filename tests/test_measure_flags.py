@@ -154,12 +154,32 @@ def test_sessions_count_from_the_first_measure_whether_or_not_later_ones_were_me
     assert flag.session_ids == (8,)
 
 
+def test_a_single_measure_or_one_re_measured_too_early_is_never_off_track_for_lack_of_improvement():
+    points = [session(i) for i in range(10)]
+    once = evaluate(points, T, DOMAINS, measures=phq9([15]))  # measured once, nine sessions since
+    assert not of_kind(once, OFF_TRACK)
+    early = evaluate(points, T, DOMAINS, measures=phq9([15, "-", "-", 14]))  # re-measured at the fourth
+    assert not of_kind(early, OFF_TRACK)
+    at_sixth = evaluate(points, T, DOMAINS, measures=phq9([15, "-", "-", 14, "-", 14]))
+    assert of_kind(at_sixth, OFF_TRACK)[0].opened_session_id == 6
+
+
 def test_below_caseness_or_an_incomplete_latest_measure_is_not_off_track_on_its_own():
     points = [session(i) for i in range(7)]
     assert not of_kind(evaluate(points, T, DOMAINS, measures=phq9([9, 9, 9, 9, 9, 9, 9])), OFF_TRACK)
     # The latest complete total counts; an incomplete one changes nothing.
     flags = evaluate(points, T, DOMAINS, measures=phq9([16, 9, 9, 9, 9, 9, None]))
     assert not of_kind(flags, OFF_TRACK)
+
+
+def test_a_client_who_rose_to_caseness_without_a_reliable_change_is_now_not_still_at_caseness():
+    points = [session(i) for i in range(6)]
+    rose = of_kind(evaluate(points, T, DOMAINS, measures=phq9([8, "-", "-", "-", "-", 11])), OFF_TRACK)[0]
+    assert "from 8 to 11 over 6 sessions: no reliable improvement, and now at caseness." in labels.detail(rose, {})
+    stayed = of_kind(evaluate(points, T, DOMAINS, measures=phq9([12, "-", "-", "-", "-", 11])), OFF_TRACK)[0]
+    assert "from 12 to 11 over 6 sessions: no reliable improvement, and still at caseness." in labels.detail(
+        stayed, {}
+    )
 
 
 def test_off_track_closes_when_the_client_improves_reliably():
@@ -190,7 +210,8 @@ def test_off_track_with_a_weak_relationship_factor_says_the_alliance_is_weak_too
     assert of_kind(evaluate(context, T, DOMAINS, measures=phq9([8, 15])), OFF_TRACK)[0].facts["alliance"] == ""
 
 
-def test_a_switched_off_measure_raises_no_off_track_but_its_safety_answers_still_count():
+def test_responses_without_a_scoring_rule_raise_no_off_track_but_their_safety_answers_still_count():
+    # (Switching a measure off keeps its rule: Instrument.objects.in_use(); see test_measures.)
     points = [session(i) for i in range(2)]
     measures = phq9([8, 20], safety_at=(1,))
     off = Measures(rules={}, responses=measures.responses)

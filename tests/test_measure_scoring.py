@@ -188,10 +188,27 @@ def test_progress_compares_the_first_complete_total_with_the_latest_and_counts_s
     assert (result.first, result.latest, result.change, result.band) == (14, 13, -1, "Moderate")
     assert result.status == NO_CHANGE
     assert result.sessions == 6  # sessions 3..8
-    assert result.off_track
+    assert result.latest_at == 3  # the latest complete measure (session 5) is the third from session 3
+    assert not result.off_track  # six sessions have passed, but the latest total was taken at the third
     assert result.incomplete_latest
     assert result.measured == (3, 5)
     assert result.status_label == "No reliable change"
+
+
+def test_a_single_measure_at_caseness_is_never_off_track_however_many_sessions_follow():
+    result = progress([Measured(1, 15)], list(range(1, 11)), PHQ9)
+    assert (result.status, result.sessions) == (NO_CHANGE, 10)
+    assert not result.off_track
+
+
+def test_no_reliable_improvement_is_off_track_once_the_latest_measure_is_at_the_sixth_session_or_later():
+    sessions = list(range(1, 11))
+    at_fifth = progress([Measured(2, 15), Measured(6, 14)], sessions, PHQ9)  # session 6 is the fifth from 2
+    at_sixth = progress([Measured(2, 15), Measured(7, 14)], sessions, PHQ9)
+    later_incomplete = progress([Measured(2, 15), Measured(6, 14), Measured(9, None)], sessions, PHQ9)
+    assert (at_fifth.latest_at, at_fifth.off_track) == (5, False)
+    assert (at_sixth.latest_at, at_sixth.off_track) == (6, True)
+    assert not later_incomplete.off_track  # an incomplete form is not a re-measure
 
 
 def test_progress_without_a_complete_measure_has_no_status():

@@ -4,6 +4,8 @@ client's answers on their phone, incomplete measures, the safety alert from both
 and the administrator's switch. Named users: owner (treating clinician), colleague,
 supervisor (the owner's team), outsider (another team's supervisor)."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -12,11 +14,14 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from audit.models import AuditEvent
+from clients import insights
 from clients.models import TherapySession
 from factors.models import Factor
+from flags import rules
 from flags.models import Flag, FlagReview
 from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.models import SelfReportLink
+from supervision import dashboard
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 
 
@@ -221,6 +226,29 @@ def test_a_supervisor_may_mark_the_alert_reviewed_but_it_stays_open(client, supe
     assert alert.reviewed_at is not None
 
 
+def test_a_reviewed_safety_alert_stays_in_the_pending_queue_until_the_clinician_follows_it_up(
+    client, owner, supervisor, person, alert
+):
+    other = ClientFactory(clinician=owner, label="R.V.")
+    TherapySessionFactory(client=other, date=days_ago(2), ratings={"openness": 1})
+    reviewed_only = other.flags.get()  # a low factor
+    client.force_login(supervisor)
+    for flag in (alert, reviewed_only):
+        client.post(reverse("flag_mark", args=[flag.client_id, "reviewed"]), {"key": flag.key})
+    assert Flag.objects.filter(reviewed_at__isnull=False).count() == 2
+
+    def pending_rows():
+        return [c.label for c in client.get(reverse("team_dashboard"), {"review": "pending"}).context["rows"]]
+
+    assert pending_rows() == ["P.Q."]  # the reviewed low factor left; the reviewed safety alert did not
+    assert dashboard.team_flag_counts(supervisor) == (2, 1)
+    client.force_login(owner)
+    assert "P.Q." in [c.label for c in client.get(reverse("home"), {"review": "pending"}).context["rows"]]
+    follow_up(client, person, alert.key)
+    client.force_login(supervisor)
+    assert pending_rows() == []
+
+
 def test_discharging_the_client_leaves_the_safety_alert_open(client, owner, person, alert):
     client.force_login(owner)
     client.post(reverse("client_discharge", args=[person.pk]))
@@ -336,6 +364,44 @@ def test_an_administrator_switches_a_measure_off_and_it_is_no_longer_asked(clien
     assert AuditEvent.objects.filter(object_type="measures.instrument", changes__active=[True, False]).exists()
 
 
+def test_switching_a_measure_off_keeps_its_history_scored_flagged_shown_and_exported(client, owner, person):
+    for n, total in enumerate([3, 12]):  # GAD-7 rose 9: a reliable deterioration, off track
+        TherapySessionFactory(client=person, date=days_ago(14 - 7 * n), measures={"gad7": spread(total, items=7)})
+    assert Flag.objects.get(client=person, kind="off_track").is_open
+    Instrument.objects.filter(key="gad7").update(active=False)
+    TherapySessionFactory(client=person, date=days_ago(0))  # a later write walks the flags again
+    client.force_login(owner)
+    assert Flag.objects.get(client=person, kind="off_track").is_open
+    page = client.get(reverse("client_detail", args=[person.pk]))
+    assert [p.key for p in page.context["insight"].progress] == ["gad7"]
+    assert [m["key"] for m in page.context["chart"]["measures"]] == ["gad7"]
+    header, *rows = csv_rows(client.get(reverse("client_export_csv", args=[person.pk])))
+    assert [dict(zip(header, row, strict=True))["GAD-7 total"] for row in rows] == ["3", "12", ""]
+    header, row = csv_rows(client.get(reverse("caseload_export_csv")))
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["GAD-7 latest"], cells["GAD-7 change"], cells["Progress"]) == ("12", "9", "Off track")
+    assert cells["GAD-7 status"].startswith("Reliable deterioration")
+    assert "GAD-7 from a paper form" not in client.get(reverse("session_create")).content.decode()
+    _, url = SelfReportLink.create_for(person.sessions.order_by("-date").first(), owner)
+    assert "Feeling afraid" not in client.get(reverse("self_report", args=[url])).content.decode()
+
+
+def test_switching_a_measure_on_the_admins_list_is_audited_as_well(client, admin_user):
+    client.force_login(admin_user)
+    phq9, gad7 = Instrument.objects.get(key="phq9"), Instrument.objects.get(key="gad7")
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save"}
+    data.update({"form-0-id": str(phq9.pk), "form-0-active": "on", "form-1-id": str(gad7.pk)})  # GAD-7 off
+    assert client.post(reverse("admin:measures_instrument_changelist"), data).status_code == 302
+    assert not Instrument.objects.get(key="gad7").active
+    event = AuditEvent.objects.get(object_type="measures.instrument", changes__active=[True, False])
+    assert (event.object_id, event.actor) == (str(gad7.pk), admin_user)
+    assert not AuditEvent.objects.filter(object_type="measures.instrument", object_id=str(phq9.pk)).exists()
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
 def inline_management():
     data = {}
     for prefix in ("options", "items", "bands"):
@@ -371,10 +437,24 @@ def test_an_off_track_client_with_a_weak_alliance_gets_that_factors_prompts_firs
     first = insight.focus[0]
     assert first.flag.kind == "off_track"
     assert first.prompt.factor.key == "openness"
+    assert first.prompt.applies_to == "low_factor"  # weak, not ruptured: not the rupture-repair prompts
     assert any(item.prompt.factor_id is None and item.prompt.applies_to == "off_track" for item in insight.focus)
     page = client.get(reverse("client_detail", args=[person.pk])).content.decode()
     assert "the alliance is weak too" in page
     assert "Off track: PHQ-9 · alliance weak too" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(("alliance", "kind"), [("ruptured", "rupture"), ("weak", "low_factor")])
+def test_off_track_borrows_the_rupture_prompts_only_when_the_alliance_is_ruptured(db, alliance, kind):
+    flag = rules.Flag(
+        kind=rules.OFF_TRACK,
+        opened_session_id=1,
+        since=days_ago(7),
+        factors=("openness",),
+        facts={"instrument": "phq9", "alliance": alliance},
+    )
+    focus = insights.focus_prompts([flag], insights._prompts_for([flag]), [], None)
+    assert (focus[0].prompt.factor.key, focus[0].prompt.applies_to) == ("openness", kind)
 
 
 def test_an_off_track_client_with_a_sound_alliance_gets_the_general_off_track_prompts(client, owner):
@@ -398,7 +478,7 @@ def test_the_client_page_reads_every_measure_in_a_fixed_number_of_queries(
     client.force_login(owner)
     # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the page,
     # 8 their ratings, 9-11 the series (ratings, self-reports, sessions), 12 stored flags, 13 their marks,
-    # 14 the client's measure responses, 15 the active instruments with their item counts, 16 their bands,
+    # 14 the client's measure responses, 15 the instruments in use with their item counts, 16 their bands,
     # 17 tried prompts, 18 review notes, 19 self-report links, 20 question names, 21 earlier answer sets
     with django_assert_num_queries(21):
         response = client.get(reverse("client_detail", args=[person.pk]))
