@@ -74,6 +74,7 @@ def test_a_supervisor_enrols_an_app_and_logs_in_with_its_code(live_server, brows
     expect(page).to_have_url(re.compile(r"/team/$"))  # where the login started for
 
     page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/logged-out/$"))  # the logout is done before the next login
     give_password(page, live_server.url, "morgan")
     expect(page).to_have_url(re.compile(r"/accounts/two-step/$"))
     expect(page.get_by_text("Password accepted for morgan")).to_be_visible()
@@ -105,6 +106,7 @@ def test_a_supervisor_without_the_phone_logs_in_with_a_recovery_code_once(live_s
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Toggle navigation").click()
     page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/logged-out/$"))  # the logout is done before the next login
 
     give_password(page, live_server.url, "nadia")
     page.get_by_text("Use a recovery code instead").click()
