@@ -7,9 +7,10 @@ supervisor; an outsider supervisor elsewhere."""
 from django.urls import reverse
 
 from calibration.models import Vignette
-from calibration.recording import save_attempt
+from calibration.recording import save_attempt, save_observation
 from factors.models import Factor
-from tests.test_calibration import team  # noqa: F401  (fixture)
+from tests.factories import ClientFactory, TherapySessionFactory
+from tests.test_calibration import days_ago, team  # noqa: F401  (fixture)
 
 
 def rate(vignette, who, offset):
@@ -39,3 +40,15 @@ def test_the_supervisor_sees_the_blind_first_attempt_not_a_perfect_second(client
     own = client.get(reverse("vignette", args=[vignette.pk])).content.decode()
     assert "after seeing the reference" in own
     assert "Your first rating, made blind" in own
+
+
+def test_a_mean_that_rounds_to_zero_says_about_the_same_not_lower(client, team):  # noqa: F811
+    c = ClientFactory(clinician=team["owner"])
+    for i in range(5):
+        s = TherapySessionFactory(client=c, date=days_ago(i + 1), default_score=3)
+        special = {"openness": 4} if i == 0 else {}  # one factor one point higher: mean -0.02
+        save_observation(s, team["supervisor"], "", {f: special.get(f.key, 3) for f in Factor.objects.all()})
+    client.force_login(team["owner"])
+    body = client.get(reverse("calibration_mine")).content.decode()
+    assert "rate the alliance about the same as the observing supervisor" in body
+    assert "lower than" not in body
