@@ -51,6 +51,8 @@ def _calibration_page(request, clinician):
     for stats in (against_clients, against_observers):
         stats.factors.sort(key=lambda f: order.get(f.factor, 0))
     attempts = _first_attempts(VignetteAttempt.objects.filter(clinician=clinician))
+    # Agreement statistics about a member of staff, drawn from their clients' answers: audited.
+    log.record(log.Action.VIEW, clinician, changes={"page": "calibration"})
     return render(
         request,
         "calibration/clinician.html",

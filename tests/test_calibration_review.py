@@ -6,6 +6,7 @@ supervisor; an outsider supervisor elsewhere."""
 
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from calibration.models import Vignette
 from calibration.recording import save_attempt, save_observation
 from factors.models import Factor
@@ -52,3 +53,14 @@ def test_a_mean_that_rounds_to_zero_says_about_the_same_not_lower(client, team):
     body = client.get(reverse("calibration_mine")).content.decode()
     assert "rate the alliance about the same as the observing supervisor" in body
     assert "lower than" not in body
+
+
+def test_opening_a_calibration_page_is_audited(client, team):  # noqa: F811
+    url = reverse("calibration_clinician", args=[team["owner"].pk])
+    client.force_login(team["supervisor"])
+    client.get(url)
+    client.force_login(team["owner"])
+    client.get(reverse("calibration_mine"))
+    reads = AuditEvent.objects.filter(action="view", object_type="accounts.user", object_id=str(team["owner"].pk))
+    assert sorted(reads.values_list("actor__username", flat=True)) == ["owner", "sup"]
+    assert all(e.changes == {"page": "calibration"} for e in reads)
