@@ -123,6 +123,7 @@ def calibration_team(request):
     mine = list(
         Observation.objects.filter(observer=user).select_related("session__client__clinician")[:SESSIONS_TO_OBSERVE]
     )
+    observed_count = len(mine) if len(mine) < SESSIONS_TO_OBSERVE else Observation.objects.filter(observer=user).count()
     log.record_list("calibration.team", [s.client_id for s in to_observe] + [o.session.client_id for o in mine])
     vignettes = list(Vignette.objects.active())
     by_clinician = {}
@@ -137,6 +138,7 @@ def calibration_team(request):
             "results": [(c, [by_clinician.get(c.pk, {}).get(v.pk) for v in vignettes]) for c in clinicians],
             "to_observe": to_observe,
             "observed": mine,
+            "observed_count": observed_count,
         },
     )
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from calibration.models import Vignette
 from calibration.recording import save_attempt, save_observation
+from calibration.views import SESSIONS_TO_OBSERVE
 from factors.models import Factor
 from tests.factories import ClientFactory, TherapySessionFactory
 from tests.test_calibration import days_ago, team  # noqa: F401  (fixture)
@@ -64,3 +65,13 @@ def test_opening_a_calibration_page_is_audited(client, team):  # noqa: F811
     reads = AuditEvent.objects.filter(action="view", object_type="accounts.user", object_id=str(team["owner"].pk))
     assert sorted(reads.values_list("actor__username", flat=True)) == ["owner", "sup"]
     assert all(e.changes == {"page": "calibration"} for e in reads)
+
+
+def test_your_observations_shows_the_real_count_beyond_the_cap(client, team):  # noqa: F811
+    c = ClientFactory(clinician=team["owner"])
+    for i in range(SESSIONS_TO_OBSERVE + 2):
+        s = TherapySessionFactory(client=c, date=days_ago(i + 1), default_score=3)
+        save_observation(s, team["supervisor"], "", {f: 3 for f in Factor.objects.all()})
+    client.force_login(team["supervisor"])
+    body = client.get(reverse("calibration_team")).content.decode()
+    assert f"Your observations (latest {SESSIONS_TO_OBSERVE} of {SESSIONS_TO_OBSERVE + 2})" in body
