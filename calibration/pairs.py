@@ -33,20 +33,27 @@ def client_pairs(clinician_ids) -> dict[int, list[Pair]]:
             link__used_at__isnull=False,
             link__session__voided_at=None,
             link__session__client__clinician_id__in=list(clinician_ids),
-            question__factor__isnull=False,
         )
         .annotate(mine=_clinicians_rating("link__session_id", "question__factor_id"))
         .order_by("link__used_at", "link_id")  # the latest answered link of a session comes last
         .values_list(
-            "link__session__client__clinician_id", "link__session_id", "link_id", "question__key", "mine", "score"
+            "link__session__client__clinician_id",
+            "link__session_id",
+            "link_id",
+            "question__factor_id",
+            "question__key",
+            "mine",
+            "score",
         )
     )
+    # The latest answered link of each session first (whatever it asked), then its answers about factors.
     latest, found = {}, defaultdict(list)
-    for clinician, session, link, key, mine, theirs in rows:
+    for clinician, session, link, factor, key, mine, theirs in rows:
         if latest.get(session) != link:
             latest[session] = link
             found[session] = []
-        found[session].append((clinician, key, mine, theirs))
+        if factor is not None:
+            found[session].append((clinician, key, mine, theirs))
     pairs = defaultdict(list)
     for session, items in found.items():
         for clinician, key, mine, theirs in items:

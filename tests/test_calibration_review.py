@@ -4,15 +4,20 @@ attempt, wording of a mean near zero, session as the unit, counts, stored refere
 Named users as in tests/test_calibration.py: the owner and a colleague in one team under its
 supervisor; an outsider supervisor elsewhere."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
+from calibration import pairs
 from calibration.models import Vignette
 from calibration.recording import save_attempt, save_observation
 from calibration.views import SESSIONS_TO_OBSERVE
 from factors.models import Factor
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory
-from tests.test_calibration import days_ago, team  # noqa: F401  (fixture)
+from tests.test_calibration import answer, days_ago, team  # noqa: F401  (fixture)
 
 
 def rate(vignette, who, offset):
@@ -75,3 +80,17 @@ def test_your_observations_shows_the_real_count_beyond_the_cap(client, team):  #
     client.force_login(team["supervisor"])
     body = client.get(reverse("calibration_team")).content.decode()
     assert f"Your observations (latest {SESSIONS_TO_OBSERVE} of {SESSIONS_TO_OBSERVE + 2})" in body
+
+
+def test_client_pairs_take_the_latest_answered_link_even_when_it_rated_no_factor(team):  # noqa: F811
+    c = ClientFactory(clinician=team["owner"])
+    s = TherapySessionFactory(client=c, date=days_ago(1), default_score=4)
+    old = answer(s, {"communication": 1}, team["owner"])
+    old.used_at = timezone.now() - timedelta(hours=1)
+    old.save(update_fields=["used_at"])
+    link, _ = SelfReportLink.create_for(s, team["owner"])  # the latest: only a question about no factor
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    other = Question.objects.active().filter(factor__isnull=True).first()
+    SelfReportRating.objects.create(link=link, question=other, score=2)
+    assert pairs.client_pairs([team["owner"].pk]) == {}
