@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from audit.models import AuditEvent
 from calibration import pairs
 from calibration.models import Vignette
@@ -16,7 +17,7 @@ from calibration.recording import save_attempt, save_observation
 from calibration.views import SESSIONS_TO_OBSERVE
 from factors.models import Factor
 from selfreport.models import Question, SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 from tests.test_calibration import answer, days_ago, team  # noqa: F401  (fixture)
 
 
@@ -94,3 +95,16 @@ def test_client_pairs_take_the_latest_answered_link_even_when_it_rated_no_factor
     other = Question.objects.active().filter(factor__isnull=True).first()
     SelfReportRating.objects.create(link=link, question=other, score=2)
     assert pairs.client_pairs([team["owner"].pk]) == {}
+
+
+def test_two_observers_of_one_session_make_one_co_rated_session(team):  # noqa: F811
+    second = UserFactory(username="second", role=User.Role.SUPERVISOR)
+    c = ClientFactory(clinician=team["owner"])
+    sessions = [TherapySessionFactory(client=c, date=days_ago(i + 1), default_score=4) for i in range(5)]
+    for s in sessions:
+        save_observation(s, team["supervisor"], "", {f: 3 for f in Factor.objects.all()})
+    save_observation(sessions[0], second, "", {f: 5 for f in Factor.objects.all()})  # the two average to 4: 0
+    _, observers = pairs.agreements([team["owner"].pk])[team["owner"].pk]
+    assert observers.sessions == 5
+    assert observers.pairs == 72
+    assert round(observers.mean_difference, 6) == round((0 + 4 * 1) / 5, 6)
