@@ -71,7 +71,7 @@ def _calibration_page(request, clinician):
 
 
 def _compare(attempt):
-    attempt.differences = agreement.differences(attempt.scores, attempt.vignette.reference)
+    attempt.differences = agreement.differences(attempt.scores, attempt.reference)
     rated = [d for d in attempt.differences.values() if d is not None]
     attempt.compared = len(rated)
     attempt.exact = sum(1 for d in rated if d == 0)
@@ -85,7 +85,7 @@ def _first_attempts(attempts):
     first = {}
     for attempt in (
         attempts.select_related("vignette", "clinician")
-        .prefetch_related("ratings__factor", "vignette__references__factor")
+        .prefetch_related("ratings__factor")
         .order_by("created_at", "pk")
     ):
         key = (attempt.clinician_id, attempt.vignette_id)
@@ -200,9 +200,8 @@ def vignette(request, pk):
     if found and request.method == "GET" and "again" not in request.GET:
         first = found[0]
         attempt = first.latest or first
-        rows = [
-            (f, attempt.scores.get(f.key), item.reference.get(f.key), attempt.differences.get(f.key)) for f in factors
-        ]
+        scores, reference = attempt.scores, attempt.reference  # the reference the attempt was compared with
+        rows = [(f, scores.get(f.key), reference.get(f.key), attempt.differences.get(f.key)) for f in factors]
         return render(
             request,
             "calibration/vignette_compare.html",

@@ -108,3 +108,21 @@ def test_two_observers_of_one_session_make_one_co_rated_session(team):  # noqa: 
     assert observers.sessions == 5
     assert observers.pairs == 72
     assert round(observers.mean_difference, 6) == round((0 + 4 * 1) / 5, 6)
+
+
+def test_changing_a_reference_leaves_past_comparisons_alone(client, team):  # noqa: F811
+    vignette = Vignette.objects.active().first()
+    attempt = rate(vignette, team["owner"], 0)  # every rated factor as the reference
+    compared = sum(1 for r in vignette.references.all() if r.rating)
+    rated = vignette.references.exclude(rating=None).first()
+    rated.rating = 1 if rated.rating != 1 else 5  # a supervisor edits the reference afterwards
+    rated.save()
+    assert attempt.ratings.get(factor=rated.factor).reference not in (None, rated.rating)
+    client.force_login(team["supervisor"])
+    body = client.get(reverse("calibration_team")).content.decode()
+    assert f"{compared}/{compared}" in body
+    client.force_login(team["owner"])
+    assert (
+        f"{compared} of {compared} factors as the reference"
+        in client.get(reverse("vignette", args=[vignette.pk])).content.decode()
+    )
