@@ -4,6 +4,7 @@ attempt, wording of a mean near zero, session as the unit, counts, stored refere
 Named users as in tests/test_calibration.py: the owner and a colleague in one team under its
 supervisor; an outsider supervisor elsewhere."""
 
+import re
 from datetime import timedelta
 
 from django.urls import reverse
@@ -18,7 +19,7 @@ from calibration.views import SESSIONS_TO_OBSERVE
 from factors.models import Factor
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
-from tests.test_calibration import answer, days_ago, team  # noqa: F401  (fixture)
+from tests.test_calibration import RATING_NOTE, SESSION_NOTE, answer, days_ago, session, team  # noqa: F401  (fixture)
 
 
 def rate(vignette, who, offset):
@@ -126,3 +127,17 @@ def test_changing_a_reference_leaves_past_comparisons_alone(client, team):  # no
         f"{compared} of {compared} factors as the reference"
         in client.get(reverse("vignette", args=[vignette.pk])).content.decode()
     )
+
+
+def test_the_supervisors_route_from_sessions_to_observe_reaches_the_form_without_the_ratings(client, team, session):  # noqa: F811
+    client.force_login(team["supervisor"])
+    body = client.get(reverse("calibration_team")).content.decode()
+    waiting = body[body.index('id="observe-title"') :]
+    waiting = waiting[: waiting.index("</section>")]
+    links = re.findall(r'href="([^"]+)"', waiting)
+    assert reverse("observation", args=[session.pk]) in links
+    assert reverse("session_detail", args=[session.pk]) not in links  # the session page shows the ratings
+    for url in {u for u in links if u.startswith("/")}:
+        page = client.get(url).content.decode()
+        assert RATING_NOTE not in page
+        assert SESSION_NOTE not in page
