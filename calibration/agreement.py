@@ -5,8 +5,9 @@ hand them here; tests/test_agreement.py checks every number against
 hand-computed examples and an independent weighted-kappa formula.
 
 A *pair* is one factor of one co-rated unit (a session the clinician rated and
-the other rater rated too: the client's self-report or one observer's
-observation), with both ratings on the 1-5 scale. "Not assessed" on either
+the other rater rated too: the client's self-report or an observer's
+observation), with both ratings on the 1-5 scale. Two observers of one session
+give two pairs per factor but one unit: the session. "Not assessed" on either
 side is no pair.
 
 - **Mean signed difference**: clinician minus the other rater, positive when
@@ -42,7 +43,7 @@ NO_VARIATION = "every rating was the same value on both sides: kappa needs some 
 
 @dataclass(frozen=True)
 class Pair:
-    unit: Hashable  # the co-rated session (for observations: the observation)
+    unit: Hashable  # the co-rated session (with two observers, still one unit)
     factor: str
     mine: int  # the clinician's rating
     theirs: int  # the other rater's

@@ -156,17 +156,29 @@ class VignetteAttempt(models.Model):
     def scores(self) -> dict[str, int | None]:
         return {r.factor.key: r.rating for r in self.ratings.all()}
 
+    @property
+    def reference(self) -> dict[str, int | None]:
+        """The reference as it stood when the attempt was made (a later edit changes no past comparison)."""
+        return {r.factor.key: r.reference for r in self.ratings.all()}
+
 
 class VignetteAttemptRating(models.Model):
     attempt = models.ForeignKey(VignetteAttempt, on_delete=models.CASCADE, related_name="ratings")
     factor = models.ForeignKey(Factor, on_delete=models.PROTECT, related_name="+")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    reference = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The vignette's reference rating of the factor when the attempt was made."
+    )
 
     class Meta:
         ordering = ["factor__order"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "factor"], name="calibration_attempt_one_per_factor"),
             _rating_range("attempt"),
+            models.CheckConstraint(
+                condition=Q(reference__isnull=True) | Q(reference__gte=1, reference__lte=5),
+                name="calibration_attempt_reference_1_5",
+            ),
         ]
 
     def __str__(self):

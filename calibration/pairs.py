@@ -4,7 +4,9 @@
   answer to the question about that factor, in the answers that count for the
   session (the latest answered link; voided sessions have none).
 - Against observers: the clinician's rating beside an observer's rating of the
-  same factor in the same session (each observation is one co-rated unit).
+  same factor in the same session. The unit is the session, not the observation:
+  two observers of one session are one co-rated session (with both observers'
+  pairs in it), so the count and the session means stay honest.
 
 Both are keyed by the client's clinician; "not assessed" or skipped on either
 side is no pair.
@@ -33,20 +35,27 @@ def client_pairs(clinician_ids) -> dict[int, list[Pair]]:
             link__used_at__isnull=False,
             link__session__voided_at=None,
             link__session__client__clinician_id__in=list(clinician_ids),
-            question__factor__isnull=False,
         )
         .annotate(mine=_clinicians_rating("link__session_id", "question__factor_id"))
         .order_by("link__used_at", "link_id")  # the latest answered link of a session comes last
         .values_list(
-            "link__session__client__clinician_id", "link__session_id", "link_id", "question__key", "mine", "score"
+            "link__session__client__clinician_id",
+            "link__session_id",
+            "link_id",
+            "question__factor_id",
+            "question__key",
+            "mine",
+            "score",
         )
     )
+    # The latest answered link of each session first (whatever it asked), then its answers about factors.
     latest, found = {}, defaultdict(list)
-    for clinician, session, link, key, mine, theirs in rows:
+    for clinician, session, link, factor, key, mine, theirs in rows:
         if latest.get(session) != link:
             latest[session] = link
             found[session] = []
-        found[session].append((clinician, key, mine, theirs))
+        if factor is not None:
+            found[session].append((clinician, key, mine, theirs))
     pairs = defaultdict(list)
     for session, items in found.items():
         for clinician, key, mine, theirs in items:
@@ -65,11 +74,13 @@ def observer_pairs(clinician_ids) -> dict[int, list[Pair]]:
         )
         .annotate(mine=_clinicians_rating("observation__session_id", "factor_id"))
         .filter(mine__isnull=False)
-        .values_list("observation__session__client__clinician_id", "observation_id", "factor__key", "mine", "rating")
+        .values_list(
+            "observation__session__client__clinician_id", "observation__session_id", "factor__key", "mine", "rating"
+        )
     )
     pairs = defaultdict(list)
-    for clinician, observation, key, mine, theirs in rows:
-        pairs[clinician].append(Pair(observation, key, mine, theirs))
+    for clinician, session, key, mine, theirs in rows:
+        pairs[clinician].append(Pair(session, key, mine, theirs))
     return pairs
 
 

@@ -59,8 +59,10 @@ def save_attempt(vignette, clinician, ratings) -> VignetteAttempt:
     """A clinician's ratings of a vignette (no client data; audited all the same)."""
     with transaction.atomic():
         attempt = VignetteAttempt.objects.create(vignette=vignette, clinician=clinician)
+        reference = dict(vignette.references.values_list("factor_id", "rating"))
         VignetteAttemptRating.objects.bulk_create(
-            VignetteAttemptRating(attempt=attempt, factor=factor, rating=rating) for factor, rating in ratings.items()
+            VignetteAttemptRating(attempt=attempt, factor=factor, rating=rating, reference=reference.get(factor.pk))
+            for factor, rating in ratings.items()
         )
         log.record(
             log.Action.CREATE,

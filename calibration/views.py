@@ -50,7 +50,9 @@ def _calibration_page(request, clinician):
     order = dict(Factor.objects.values_list("key", "order"))
     for stats in (against_clients, against_observers):
         stats.factors.sort(key=lambda f: order.get(f.factor, 0))
-    attempts = _latest_attempts(VignetteAttempt.objects.filter(clinician=clinician))
+    attempts = _first_attempts(VignetteAttempt.objects.filter(clinician=clinician))
+    # Agreement statistics about a member of staff, drawn from their clients' answers: audited.
+    log.record(log.Action.VIEW, clinician, changes={"page": "calibration"})
     return render(
         request,
         "calibration/clinician.html",
@@ -68,20 +70,36 @@ def _calibration_page(request, clinician):
     )
 
 
-def _latest_attempts(attempts):
-    """The latest attempt of each vignette, with its comparison (one query plus prefetches)."""
-    latest = {}
-    for attempt in attempts.select_related("vignette", "clinician").prefetch_related(
-        "ratings__factor", "vignette__references__factor"
+def _compare(attempt):
+    attempt.differences = agreement.differences(attempt.scores, attempt.reference)
+    rated = [d for d in attempt.differences.values() if d is not None]
+    attempt.compared = len(rated)
+    attempt.exact = sum(1 for d in rated if d == 0)
+    attempt.mean_difference = sum(rated) / len(rated) if rated else None
+
+
+def _first_attempts(attempts):
+    """The first attempt of each clinician at each vignette, with its comparison: the only one rated
+    blind (the comparison shows the reference). `.later`: how many attempts came after it;
+    `.latest`: the newest of those (compared too), or None. One query plus prefetches."""
+    first = {}
+    for attempt in (
+        attempts.select_related("vignette", "clinician")
+        .prefetch_related("ratings__factor")
+        .order_by("created_at", "pk")
     ):
-        latest.setdefault((attempt.clinician_id, attempt.vignette_id), attempt)
-    for attempt in latest.values():
-        attempt.differences = agreement.differences(attempt.scores, attempt.vignette.reference)
-        rated = [d for d in attempt.differences.values() if d is not None]
-        attempt.compared = len(rated)
-        attempt.exact = sum(1 for d in rated if d == 0)
-        attempt.mean_difference = sum(rated) / len(rated) if rated else None
-    return list(latest.values())
+        key = (attempt.clinician_id, attempt.vignette_id)
+        if key not in first:
+            attempt.later, attempt.latest = 0, None
+            first[key] = attempt
+        else:
+            first[key].later += 1
+            first[key].latest = attempt
+    for attempt in first.values():
+        _compare(attempt)
+        if attempt.latest:
+            _compare(attempt.latest)
+    return list(first.values())
 
 
 @require_GET
@@ -93,7 +111,7 @@ def calibration_team(request):
     clinicians = list(user.supervisees().order_by("last_name", "first_name"))
     stats = pairs.agreements([c.pk for c in clinicians])
     rows = [(c, *stats[c.pk]) for c in clinicians]
-    attempts = _latest_attempts(VignetteAttempt.objects.filter(clinician__in=clinicians))
+    attempts = _first_attempts(VignetteAttempt.objects.filter(clinician__in=clinicians))
     observed = Observation.objects.filter(observer=user).values("session_id")
     to_observe = list(
         TherapySession.objects.counted()
@@ -105,6 +123,7 @@ def calibration_team(request):
     mine = list(
         Observation.objects.filter(observer=user).select_related("session__client__clinician")[:SESSIONS_TO_OBSERVE]
     )
+    observed_count = len(mine) if len(mine) < SESSIONS_TO_OBSERVE else Observation.objects.filter(observer=user).count()
     log.record_list("calibration.team", [s.client_id for s in to_observe] + [o.session.client_id for o in mine])
     vignettes = list(Vignette.objects.active())
     by_clinician = {}
@@ -119,6 +138,7 @@ def calibration_team(request):
             "results": [(c, [by_clinician.get(c.pk, {}).get(v.pk) for v in vignettes]) for c in clinicians],
             "to_observe": to_observe,
             "observed": mine,
+            "observed_count": observed_count,
         },
     )
 
@@ -163,7 +183,7 @@ def _comparison(session, observation):
 @require_GET
 def vignette_list(request):
     vignettes = list(Vignette.objects.active())
-    attempts = {a.vignette_id: a for a in _latest_attempts(VignetteAttempt.objects.filter(clinician=request.user))}
+    attempts = {a.vignette_id: a for a in _first_attempts(VignetteAttempt.objects.filter(clinician=request.user))}
     return render(
         request,
         "calibration/vignette_list.html",
@@ -175,15 +195,17 @@ def vignette_list(request):
 def vignette(request, pk):
     """Rate a vignette (its reference ratings are not in the page); once rated, the comparison."""
     item = _get_vignette_for_user(request.user, pk)
-    latest = _latest_attempts(VignetteAttempt.objects.filter(clinician=request.user, vignette=item))
+    found = _first_attempts(VignetteAttempt.objects.filter(clinician=request.user, vignette=item))
     factors = list(Factor.objects.in_form_order())
-    if latest and request.method == "GET" and "again" not in request.GET:
-        attempt = latest[0]
-        rows = [
-            (f, attempt.scores.get(f.key), item.reference.get(f.key), attempt.differences.get(f.key)) for f in factors
-        ]
+    if found and request.method == "GET" and "again" not in request.GET:
+        first = found[0]
+        attempt = first.latest or first
+        scores, reference = attempt.scores, attempt.reference  # the reference the attempt was compared with
+        rows = [(f, scores.get(f.key), reference.get(f.key), attempt.differences.get(f.key)) for f in factors]
         return render(
-            request, "calibration/vignette_compare.html", {"vignette": item, "attempt": attempt, "rows": rows}
+            request,
+            "calibration/vignette_compare.html",
+            {"vignette": item, "attempt": attempt, "first": first, "rows": rows},
         )
     form = FactorRatingsForm(request.POST if request.method == "POST" else None, factors=factors)
     if request.method == "POST" and form.is_valid():

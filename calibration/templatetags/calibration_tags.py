@@ -28,6 +28,19 @@ def observations_for(sessions):
 
 
 @register.simple_tag
+def observation_rows(observation, domains):
+    """(factor, the clinician's rating, the observer's, difference) in form order, for _comparison_table.html."""
+    theirs = observation.scores
+    rows = []
+    for _domain, ratings in domains:
+        for r in ratings:
+            other = theirs.get(r.factor.key)
+            diff = r.score - other if r.score is not None and other is not None else None
+            rows.append((r.factor, r.score, other, diff))
+    return rows
+
+
+@register.simple_tag
 def may_observe(session, user):
     """Whether `user` supervises the session's clinician (and the session counts): the observe button."""
     if not getattr(user, "is_supervisor", False) or session.is_voided:
@@ -83,6 +96,12 @@ def kappa(value):
 def pair(first, second):
     """[first, second], to loop over two values in a template."""
     return [first, second]
+
+
+@register.filter
+def zip_with(first, second):
+    """[(a, b), ...] from two lists of one length, to loop over them side by side."""
+    return list(zip(first, second, strict=True))
 
 
 @register.filter
