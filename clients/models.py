@@ -5,7 +5,8 @@ the set of clients a user may see, and sessions and ratings derive their
 scope from it. Every view goes through these methods.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -119,27 +120,15 @@ class ClientQuerySet(models.QuerySet):
             )
         )
 
-    def with_recent_sessions(self, count=SPARKLINE_SESSIONS):
-        """Prefetch each client's last `count` sessions as `recent_sessions` (oldest first)."""
-        ranked = (
-            TherapySession.objects.counted()
-            .annotate(
-                recency=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
-            )
-            .filter(recency__lte=count)
-            .order_by("date", "pk")
-        )
-        return self.prefetch_related(Prefetch("sessions", queryset=ranked, to_attr="recent_sessions"))
-
     def for_caseload(self, user, clinician=None):
         """The caseload page's query: `clinician`'s clients (default: the user's own)
-        as `user` may see them, with summaries, recent sessions (sparkline) and
-        open flags (badges) and their count of unread review notes."""
+        as `user` may see them, with summaries, open flags (badges) and their count
+        of unread review notes; a page of them gets its sparklines from
+        TherapySession.objects.attach_recent."""
         return (
             self.for_user(user)
             .filter(clinician=clinician or user)
             .with_summary()
-            .with_recent_sessions()
             .prefetch_related(Prefetch("flags", queryset=Flag.objects.in_queue(), to_attr="open_flags"))
             .annotate(new_notes=Count("review_notes", filter=Q(review_notes__read_at__isnull=True)))
         )
@@ -257,6 +246,14 @@ class Client(models.Model):
         )
 
 
+class SparkPoint(NamedTuple):
+    """A session as a sparkline draws it."""
+
+    pk: int
+    date: date
+    overall_score: float | None
+
+
 class TherapySessionQuerySet(models.QuerySet):
     def for_user(self, user):
         """Sessions of the clients `user` may see."""
@@ -272,6 +269,28 @@ class TherapySessionQuerySet(models.QuerySet):
 
     def voided(self):
         return self.filter(voided_at__isnull=False)
+
+    def attach_recent(self, clients, count=SPARKLINE_SESSIONS):
+        """Give each of `clients` `recent_sessions`: its last `count` counted sessions,
+        oldest first, as SparkPoints (one query; plain tuples rather than models: a
+        caseload page draws a few hundred)."""
+        clients = list(clients)
+        by_client = {c.pk: [] for c in clients}
+        if by_client:
+            recency = Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("date").desc(), F("pk").desc()])
+            rows = (
+                self.counted()
+                .filter(client_id__in=by_client)
+                .annotate(recency=recency)
+                .filter(recency__lte=count)
+                .order_by("date", "pk")
+                .values_list("client_id", "pk", "date", "overall_score")
+            )
+            for client_id, *point in rows:
+                by_client[client_id].append(SparkPoint(*point))
+        for client in clients:
+            client.recent_sessions = by_client[client.pk]
+        return clients
 
 
 class TherapySession(models.Model):

@@ -88,7 +88,7 @@ def caseload(request):
     if query:
         clients = clients.search(query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = insights.attach_flags(page.object_list)
+    rows = TherapySession.objects.attach_recent(insights.attach_flags(page.object_list))
     log.record_list("clients.caseload", [c.pk for c in rows])
     own = clinician == request.user
     params = {"status": status, "q": query, **({} if own else {"clinician": clinician.pk})}

@@ -1,0 +1,113 @@
+"""The widgets drawn in Python for speed give the markup Django's templates gave."""
+
+import re
+
+import pytest
+from django import forms
+from django.template import Context, Template
+
+from clients.forms import QuickSelect
+
+# What the templates drew before factors/templatetags/choice_buttons.py, choice by choice.
+LOOPS = {
+    "rating": (
+        '<input type="radio" class="btn-check" name="{{ choice.data.name }}" id="{{ choice.id_for_label }}" '
+        'value="{{ choice.data.value }}"{% if choice.data.selected %} checked{% endif %}>'
+        '<label class="btn btn-outline-secondary btn-sm" for="{{ choice.id_for_label }}" '
+        'title="{{ choice.choice_label }}">{% if choice.data.value != "" %}{{ choice.data.value }}'
+        '<span class="visually-hidden"> \u2013 {{ choice.choice_label }}</span>{% else %}n/a'
+        '<span class="visually-hidden"> \u2013 not assessed</span>{% endif %}</label>'
+    ),
+    "paper": (
+        '<input type="radio" class="btn-check" name="{{ choice.data.name }}" id="{{ choice.id_for_label }}" '
+        'value="{{ choice.data.value }}"{% if choice.data.selected %} checked{% endif %}>'
+        '<label class="btn btn-outline-secondary btn-sm" for="{{ choice.id_for_label }}">'
+        '{% if choice.data.value != "" %}{{ choice.data.value }} · {% endif %}{{ choice.choice_label }}</label>'
+    ),
+    "phone": (
+        '<input type="radio" class="btn-check" name="{{ choice.data.name }}" id="{{ choice.id_for_label }}" '
+        'value="{{ choice.data.value }}"{% if choice.data.selected %} checked{% endif %}>'
+        '<label class="btn btn-outline-primary btn-lg text-start" for="{{ choice.id_for_label }}">'
+        "{{ choice.choice_label }}</label>"
+    ),
+}
+HOSTILE = '<b>"Tom" & Jerry\'s</b>'
+
+
+class ScaleForm(forms.Form):
+    score = forms.ChoiceField(
+        choices=[("1", "Strains <it>"), ("2", HOSTILE), ("3", "Neutral"), ("", "Not assessed")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    answer = forms.TypedChoiceField(
+        choices=[(0, "Not at all"), (3, "Nearly every day"), ("", "Blank")],
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+
+def squeeze(html):
+    return re.sub(r">\s+<", "><", html.strip())
+
+
+def drawn_by_loop(field, style):
+    template = Template("{% for choice in field %}" + LOOPS[style] + "{% endfor %}")
+    return squeeze(template.render(Context({"field": field})))
+
+
+def drawn_by_tag(field, style):
+    template = Template("{% load choice_buttons %}{% choice_buttons field style %}")
+    return squeeze(template.render(Context({"field": field, "style": style})))
+
+
+@pytest.mark.parametrize("style", ["rating", "paper", "phone"])
+@pytest.mark.parametrize(
+    "data",
+    [None, {"score": "2", "answer": "3"}, {"score": "", "answer": ""}, {"score": "9", "answer": "x"}],
+    ids=["unbound", "chosen", "none chosen", "invalid"],
+)
+def test_choice_buttons_draw_what_the_per_choice_loop_drew(style, data):
+    form = ScaleForm(data) if data is not None else ScaleForm(initial={"answer": 0})
+    form.is_valid() if data is not None else None
+    for name in ("score", "answer"):
+        assert drawn_by_tag(form[name], style) == drawn_by_loop(form[name], style)
+
+
+def test_choice_buttons_escape_labels_and_check_one_choice():
+    html = drawn_by_tag(ScaleForm({"score": "2"})["score"], "rating")
+    assert HOSTILE not in html
+    assert "&lt;b&gt;&quot;Tom&quot; &amp; Jerry&#x27;s&lt;/b&gt;" in html
+    assert html.count(" checked") == 1
+    assert 'id="id_score_1" value="2" checked' in html
+
+
+class SelectForm(forms.Form):
+    django = forms.ChoiceField(
+        choices=[("", "Choose…"), ("Group <1>", [("1", HOSTILE), ("2", "B")]), ("3", "C & D")],
+        widget=forms.Select(attrs={"class": "form-select", "autofocus": True}),
+    )
+    quick = forms.ChoiceField(
+        choices=[("", "Choose…"), ("Group <1>", [("1", HOSTILE), ("2", "B")]), ("3", "C & D")],
+        widget=QuickSelect(attrs={"class": "form-select", "autofocus": True}),
+    )
+
+
+def attributes(html):
+    """Tags with their attributes as sets (flatatt orders boolean attributes last)."""
+    tags = re.findall(r"<(/?\w+)([^>]*)>", html)
+    return [(tag, sorted(re.findall(r'[\w-]+(?:="[^"]*")?', rest))) for tag, rest in tags]
+
+
+@pytest.mark.parametrize("value", [None, "1", "3", "", "nonsense"])
+def test_quick_select_draws_what_djangos_select_drew(value):
+    form = SelectForm({"django": value, "quick": value} if value is not None else None)
+    django_html, quick_html = squeeze(str(form["django"])), squeeze(str(form["quick"]))
+    assert attributes(quick_html.replace("id_quick", "id_django").replace('"quick"', '"django"')) == attributes(
+        django_html
+    )
+    text = re.sub(r"<[^>]+>", "|", quick_html)
+    assert text == re.sub(r"<[^>]+>", "|", django_html)
+    assert HOSTILE not in quick_html
