@@ -14,7 +14,7 @@ from clients.models import Client, PromptTrial, Rating
 from clients.recording import measure_inputs, series
 from factors import scoring
 from factors.models import Domain, Factor, Prompt
-from flags import labels, rules
+from flags import labels, rules, trials
 from flags.models import Flag, FlagReview, marks_for, thresholds
 from measures import scoring as measure_scoring
 
@@ -52,7 +52,7 @@ class TrialResult:
     outcome: str
     before: int | None
     after: list[int]
-    base: rules.BaseRate | None = None  # how often the factor rose after the same rating with no prompt
+    base: trials.BaseRate | None = None  # how often the factor rose after the same rating with no prompt
 
 
 @dataclass
@@ -310,7 +310,7 @@ def _trial_result(trial, points) -> TrialResult:
     after = [p.ratings.get(key) for p in points if (p.date, p.id) > anchor] if key else []
     return TrialResult(
         trial=trial,
-        outcome=rules.trial_outcome(before, after),
+        outcome=trials.trial_outcome(before, after),
         before=before,
         after=[v for v in after if v is not None][:3],
     )
@@ -340,7 +340,7 @@ def _attach_base_rates(client, results):
         key = result.trial.prompt.factor.key if result.trial.prompt.factor_id else None
         if key in wanted and result.before is not None:
             runs = [values for (k, _), values in by_series.items() if k == key]
-            result.base = rules.base_rate(runs, result.before, excluded[key])
+            result.base = trials.base_rate(runs, result.before, excluded[key])
 
 
 def flags_after(insight: Insight, session_id: int, factors: list[Factor]) -> list[rules.Flag] | None:

@@ -5,7 +5,10 @@ rule is unit-tested on synthetic series (tests/test_flag_rules.py). The app
 builds the inputs (clients.recording) and stores the result (flags.models).
 The session-derived rules run in one walk over the series, session by
 session (`Walk`): `evaluate` walks a whole series; a save walks on from a
-stored walk (flags.state) when it only adds a newer session.
+stored walk (flags.state) when it only adds a newer session. Two pure helpers
+hold what would crowd this file: flags.rule_types (the kinds, thresholds and
+values, re-exported here as rules.*) and flags.episodes (ruptures and factor
+drops); flags.trials judges whether a tried prompt helped.
 
 Every flag has a stable identity: its kind, the session that opened it and,
 for a flag about one factor, that factor. Reviews attach to the identity, so
@@ -33,335 +36,44 @@ The kinds (factors.kinds) and how each is raised:
   names those factors, so their prompts come first.
 """
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from fractions import Fraction
-from statistics import fmean
 
-from factors.kinds import CONTEXT_DOMAIN, RELATIONSHIP_DOMAINS, URGENCY, FlagKind
-from factors.scoring import index
+from factors.kinds import CONTEXT_DOMAIN, RELATIONSHIP_DOMAINS
+from flags.episodes import Episode, History, find_trigger
+from flags.rule_types import (  # noqa: F401 (re-exported: callers read rules.Point, rules.RUPTURE, ...)
+    CLIENT_CONCERN,
+    CLOSED,
+    CONTEXT_CHANGE,
+    DISCHARGED,
+    DISCREPANCY,
+    DISCUSSED,
+    EPISODE_KINDS,
+    ESCALATED,
+    FACTOR_DROP,
+    FACTOR_KINDS,
+    FOLLOWED_UP,
+    LOW_FACTOR,
+    OFF_TRACK,
+    OPEN,
+    PERSISTENT,
+    RECOVERED,
+    REPAIRED,
+    RESOLVED,
+    RUPTURE,
+    SAFETY,
+    STALLED,
+    Flag,
+    Marks,
+    Measures,
+    Point,
+    Response,
+    Thresholds,
+    chronological,
+    close,
+)
 from measures import scoring as measure_scoring
-
-RUPTURE = FlagKind.RUPTURE.value
-FACTOR_DROP = FlagKind.FACTOR_DROP.value
-CLIENT_CONCERN = FlagKind.CLIENT_CONCERN.value
-DISCREPANCY = FlagKind.DISCREPANCY.value
-PERSISTENT = FlagKind.PERSISTENT.value
-LOW_FACTOR = FlagKind.LOW_FACTOR.value
-CONTEXT_CHANGE = FlagKind.CONTEXT_CHANGE.value
-STALLED = FlagKind.STALLED.value
-SAFETY = FlagKind.SAFETY.value
-OFF_TRACK = FlagKind.OFF_TRACK.value
-EPISODE_KINDS = (RUPTURE, FACTOR_DROP)
-FACTOR_KINDS = (CLIENT_CONCERN, DISCREPANCY, PERSISTENT, LOW_FACTOR, CONTEXT_CHANGE)
-
-OPEN, REPAIRED, RECOVERED, CLOSED = "open", "repaired", "recovered", "closed"
-# Why a flag closed (status CLOSED).
-RESOLVED, DISCUSSED, ESCALATED, DISCHARGED = "resolved", "discussed", "escalated", "discharged"
-FOLLOWED_UP = "followed_up"  # a safety alert, closed by the clinician's follow-up (with a note)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    low_max: int = 2  # a rating at or below this is weak
-    persistent_sessions: int = 3  # weak in this many consecutive rated sessions
-    rupture_drop: float = 15  # relationship index points below the baseline
-    baseline_sessions: int = 3  # the baseline: this many previous sessions...
-    baseline_min_sessions: int = 2  # ...and never fewer than this
-    variability_sds: float = 2  # ...or a fall of more than this many of the client's SDs
-    variability_min_drop: float = 10  # ...and at least this many points
-    variability_min_history: int = 4  # ...once this many stable sessions exist
-    factor_drop: int = 2  # a relationship factor falling this much, to low_max or below
-    repair_margin: float = 5  # back within this many points of the baseline...
-    repair_sessions: int = 3  # ...within this many sessions of the latest trigger
-    stalled_days: int = 21  # never stalled before this many days
-    discrepancy_gap: int = 2  # the client rates a factor this much below the clinician
-    client_concern_max: int = 2  # a client's own answer at or below this is a concern
-
-
-@dataclass(frozen=True)
-class Point:
-    """One session of a client's series."""
-
-    id: int
-    date: date
-    ratings: Mapping[str, int | None] = field(default_factory=dict)  # factor key -> 1-5 or None
-    client_ratings: Mapping[str, int | None] = field(default_factory=dict)  # the client's own answers
-    overall: float | None = None  # the stored index over all factors (charts and summaries)
-    setting: str = ""
-    domains: Mapping[str, float | None] = field(default_factory=dict)  # domain scores, for charts
-
-
-@dataclass(frozen=True)
-class Marks:
-    """What people recorded on flags, by identity (flags.models.FlagReview)."""
-
-    discussed: Mapping[str, tuple] = field(default_factory=dict)  # identity -> (date, id) of the latest session then
-    known: Mapping[str, int] = field(default_factory=dict)  # factor key -> the rating marked a known circumstance
-    followed_up: Mapping[str, tuple] = field(default_factory=dict)  # safety identity -> (date, latest session id)
-
-
-@dataclass(frozen=True)
-class Response:
-    """One filled-in progress measure (measures.models.MeasureResponse)."""
-
-    id: int
-    session_id: int
-    date: date  # the session's
-    instrument: str  # its key ("phq9")
-    total: int | None  # None: incomplete
-    safety: bool = False  # a safety item answered above 0
-    counted: bool = True  # False: its session was voided (a safety alert still stands)
-    source: str = ""  # "client" (self-report link) or "clinician" (paper form)
-    answered: int = 0  # items answered (pages show an incomplete response as "n of 9")
-
-
-@dataclass(frozen=True)
-class Measures:
-    """The progress-measure inputs of one client: the scoring rules of the
-    instruments in use (by key: active, or switched off with responses) and every response, oldest first."""
-
-    rules: Mapping[str, measure_scoring.Rule] = field(default_factory=dict)
-    responses: Sequence[Response] = ()
-
-
-@dataclass(frozen=True)
-class Flag:
-    kind: str
-    opened_session_id: int | None  # None only for "stalled"
-    since: date
-    session_ids: tuple[int, ...] = ()
-    factors: tuple[str, ...] = ()
-    status: str = OPEN
-    closed_reason: str = ""
-    resolved_session_id: int | None = None
-    resolved_on: date | None = None
-    latest: int | None = None  # factor flags: the latest weak value (a 1 is more urgent than a 2)
-    quiet: bool = False  # a known circumstance: shown on the client page, not in the queues
-    facts: Mapping = field(default_factory=dict)  # the numbers its detail is built from (flags.labels)
-    reviewed_at: object = None  # stalled: when a supervisor marked it reviewed (stored flags keep theirs)
-
-    @property
-    def identity(self) -> str:
-        """Kind, opening session and, for a flag about one factor, the factor."""
-        if self.kind == STALLED:
-            return f"{STALLED}:{self.since.isoformat()}"
-        if self.kind == SAFETY:  # one per response: each answer is its own alert
-            return f"{SAFETY}:{self.facts['response']}"
-        if self.kind == OFF_TRACK:
-            return f"{OFF_TRACK}:{self.opened_session_id}:{self.facts['instrument']}"
-        subject = self.factors[0] if self.kind in FACTOR_KINDS and self.factors else ""
-        return f"{self.kind}:{self.opened_session_id}:{subject}"
-
-    @property
-    def urgency(self) -> int:
-        return URGENCY[self.kind] + (1 if self.latest == 1 else 0)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == OPEN
-
-
-def _chronological(points: Iterable[Point]) -> list[Point]:
-    return sorted(points, key=lambda p: (p.date, p.id))
-
-
-def _close(flag: Flag, point: Point, reason: str = RESOLVED, status: str = CLOSED) -> Flag:
-    return replace(flag, status=status, closed_reason=reason, resolved_session_id=point.id, resolved_on=point.date)
-
-
-# --- Alliance ruptures and factor drops ----------------------------------------
-
-
-def _rated(ratings: Mapping[str, int | None], keys: Iterable[str]) -> dict[str, int]:
-    return {k: ratings[k] for k in keys if ratings.get(k) is not None}
-
-
-def _profile(sessions: Sequence[Mapping[str, int]], keys: set[str]) -> dict[str, float]:
-    """Mean rating per key, over the keys rated in every one of `sessions` (their ratings)."""
-    common = set(keys)
-    for ratings in sessions:
-        common &= set(_rated(ratings, keys))
-    return {k: fmean(ratings[k] for ratings in sessions) for k in common}
-
-
-def _index_on(values: Mapping[str, float], keys: Iterable[str]) -> float | None:
-    keys = list(keys)
-    return index(round(values[k], 6) for k in keys) if keys else None
-
-
-def _sqrt(value: Fraction) -> float:
-    """The square root of an exact non-negative fraction, correctly rounded (as statistics.stdev rounds)."""
-    n, m = value.numerator, value.denominator
-    if n == 0:
-        return 0.0
-    shift = max(0, 120 - (n.bit_length() - m.bit_length()))
-    shift += shift & 1
-    q, r = divmod(n << shift, m)
-    root = math.isqrt(q)
-    if r or root * root != q:
-        root |= 1  # round to odd: the one rounding to a float below is then the correct one
-    return math.ldexp(float(root), -(shift // 2))
-
-
-class _Usual:
-    """The index of each stable session on one set of keys, kept as exact sums: the
-    mean and SD are those of statistics.fmean and statistics.stdev over the values,
-    at a cost that does not grow with the history."""
-
-    def __init__(self, read=0, count=0, total=Fraction(0), squares=Fraction(0)):
-        self.read, self.count, self.total, self.squares = read, count, total, squares
-
-    def add(self, value: float):
-        exact = Fraction(value)
-        self.count += 1
-        self.total += exact
-        self.squares += exact * exact
-
-    def mean(self) -> float:
-        return float(self.total) / self.count
-
-    def sd(self) -> float:
-        n = self.count
-        return _sqrt((n * self.squares - self.total * self.total) / n / (n - 1))
-
-
-class _History:
-    """What the trigger of a session reads from the sessions before it, kept as the
-    series is walked once: the latest relationship-rated sessions (the baseline),
-    each key's latest rating (the "before" of a fall), the relationship ratings of
-    every stable session (compactly, one character per key) and, per set of keys,
-    the exact sums of their indices (the client's usual variation)."""
-
-    def __init__(self, rel: set[str], keep: int):
-        self.rel, self.keep = rel, keep
-        self.keys = sorted(rel)  # the order of the characters of `stable`
-        self.rated: list[dict[str, int]] = []  # the latest `keep` relationship ratings, oldest first
-        self.last: dict[str, int] = {}  # key -> its latest rating so far
-        self.stable: list[str] = []
-        self.usual: dict[tuple[str, ...], _Usual] = {}
-
-    def usual_on(self, keys: list[str]) -> _Usual:
-        """The indices on `keys` of the stable sessions that rated every one of them."""
-        usual = self.usual.setdefault(tuple(keys), _Usual())
-        for code in self.stable[usual.read :]:
-            ratings = {k: int(c) for k, c in zip(self.keys, code, strict=True) if c != "."}
-            if all(k in ratings for k in keys):
-                usual.add(_index_on(ratings, keys))
-        usual.read = len(self.stable)
-        return usual
-
-    def add(self, point: Point, stable: bool):
-        rated = _rated(point.ratings, self.rel)
-        if rated:
-            self.rated = [*self.rated, rated][-self.keep :]
-            self.last.update(rated)
-        if stable and rated:  # a session without one has no index on any keys
-            self.stable.append("".join(str(rated[k]) if k in rated else "." for k in self.keys))
-
-
-@dataclass
-class _Trigger:
-    rule: str  # "index", "variability" or "" (factor drops only)
-    drop: float | None  # relationship index points below the baseline (like with like)
-    baseline: float | None
-    profile: dict[str, float]
-    fallen: dict[str, tuple[int, int]]  # key -> (before, after): fell by factor_drop or more
-    landed_low: list[str]  # fallen keys that landed at or below low_max
-    moved: list[str]  # keys below their baseline mean, largest fall first
-    baseline_n: int = 0
-    sd: float | None = None
-
-
-def _trigger(here: Point, history: _History, t: Thresholds) -> _Trigger | None:
-    rel = history.rel
-    here_rated = _rated(here.ratings, rel)
-    if not here_rated:
-        return None
-    base = history.rated[-t.baseline_sessions :]
-    profile = _profile(base, rel) if len(base) >= t.baseline_min_sessions else {}
-    keys = sorted(set(profile) & set(here_rated))
-    rule, drop, baseline, sd = "", None, None, None
-    if keys:
-        baseline = _index_on(profile, keys)
-        drop = round(baseline - _index_on(here_rated, keys), 1)
-        if drop >= t.rupture_drop:
-            rule = "index"
-        else:
-            usual = history.usual_on(keys)
-            if usual.count >= t.variability_min_history:
-                fall = round(usual.mean() - _index_on(here_rated, keys), 1)
-                if fall >= t.variability_min_drop:  # the SD only matters for a fall this large
-                    sd = usual.sd()
-                    if fall > t.variability_sds * sd:
-                        rule, drop, baseline = "variability", fall, usual.mean()
-    fallen = {}
-    for key, score in here_rated.items():
-        before = history.last.get(key)
-        if before is not None and before - score >= t.factor_drop:
-            fallen[key] = (before, score)
-    landed_low = [k for k, (_, after) in fallen.items() if after <= t.low_max]
-    if not rule and not landed_low:
-        return None
-    moved = sorted((k for k in keys if here_rated[k] < profile[k]), key=lambda k: (here_rated[k] - profile[k], k))
-    return _Trigger(rule, drop, baseline, profile, fallen, landed_low, moved, len(base), sd)
-
-
-@dataclass
-class _Episode:
-    kind: str
-    start: int  # the position of its first session in the series
-    last: int  # the position of its latest trigger
-    opened: tuple[int, date]  # its first session (id, date)
-    sessions: list[int]  # the ids of the sessions that triggered it
-    baseline: float | None
-    profile: dict[str, float]
-    fallen: dict[str, tuple[int, int]]  # key -> (rating before the fall, rating after)
-    factors: list[str]
-    facts: dict
-
-    def add(self, i: int, here: Point, trigger: _Trigger):
-        self.last = i
-        if here.id not in self.sessions:
-            self.sessions.append(here.id)
-        for key, move in trigger.fallen.items():
-            self.fallen.setdefault(key, move)
-        moved = trigger.moved if trigger.rule else []  # a factor drop names only the factors that fell
-        self.factors = list(dict.fromkeys([*self.factors, *trigger.landed_low, *trigger.fallen, *moved]))
-        if trigger.rule and (self.facts.get("drop") is None or (trigger.drop or 0) > self.facts["drop"]):
-            self.facts.update(rule=trigger.rule, drop=trigger.drop, baseline_n=trigger.baseline_n, sd=trigger.sd)
-        self.facts["fallen"] = {k: list(v) for k, v in self.fallen.items()}
-
-    def is_repaired_by(self, here: Point) -> bool:
-        """Back within repair_margin of the baseline (like with like) and every
-        fallen factor back within one point of its rating before the fall."""
-        for key, (before, _) in self.fallen.items():
-            now = here.ratings.get(key)
-            if now is None or now < before - 1:
-                return False
-        if not self.profile:  # a factor drop before any baseline: the fallen factors are all there is
-            return bool(self.fallen)
-        keys = sorted(set(self.profile) & set(_rated(here.ratings, self.profile)))
-        if not keys:
-            return False
-        return _index_on(_rated(here.ratings, keys), keys) >= _index_on(self.profile, keys) - self.facts["margin"]
-
-    def flag(self) -> Flag:
-        return Flag(
-            kind=self.kind,
-            opened_session_id=self.opened[0],
-            since=self.opened[1],
-            session_ids=tuple(self.sessions),
-            factors=tuple(self.factors),
-            facts={
-                **self.facts,
-                "baseline": None if self.baseline is None else round(self.baseline, 1),
-                "profile": {k: round(v, 3) for k, v in sorted(self.profile.items())},
-            },
-        )
-
 
 # --- Flags about one factor -------------------------------------------------------
 
@@ -401,7 +113,7 @@ def _factor_flag(kind, key, run, ended_by, facts):
     if ended_by == DISCUSSED:  # closed as of the last session before the discussion
         last = run[-1][0]
         return replace(flag, status=CLOSED, closed_reason=DISCUSSED, resolved_session_id=last.id, resolved_on=last.date)
-    return _close(flag, ended_by) if ended_by is not None else flag
+    return close(flag, ended_by) if ended_by is not None else flag
 
 
 def _discussed_splits(kind, key, states, marks: Marks) -> frozenset[int]:
@@ -434,7 +146,7 @@ def client_flags(points: Sequence[Point], t: Thresholds, marks: Marks = Marks())
     and client rated lower where they rated a factor `discrepancy_gap` or more
     below the clinician. Each stays open until a newer self-report no longer
     shows it, or the clinician marks it discussed with the client."""
-    answered = [p for p in _chronological(points) if any(v is not None for v in p.client_ratings.values())]
+    answered = [p for p in chronological(points) if any(v is not None for v in p.client_ratings.values())]
     flags = []
     for key in sorted({k for p in answered for k in p.client_ratings}):
 
@@ -499,8 +211,8 @@ class Walk:
         rel = {k for k, d in domain_of.items() if d in RELATIONSHIP_DOMAINS}
         self.position = 0  # sessions walked
         self.after: tuple[date, int] | None = None  # the (date, id) of the latest one
-        self.history = _History(rel, t.baseline_sessions)
-        self.episode: _Episode | None = None
+        self.history = History(rel, t.baseline_sessions)
+        self.episode: Episode | None = None
         self.weak: dict[str, list[tuple[int, date, int]]] = {}  # factor -> its run of weak ratings so far
         # contextual factor -> [its latest rating, the context change open on it]
         self.context: dict[str, list] = {k: [None, None] for k, d in sorted(domain_of.items()) if d == CONTEXT_DOMAIN}
@@ -532,16 +244,16 @@ class Walk:
         t, episode = self.t, self.episode
         if episode and i > episode.last and episode.is_repaired_by(here):
             status = REPAIRED if i - episode.last <= t.repair_sessions else RECOVERED
-            self.closed.append(_close(episode.flag(), here, reason=status, status=status))
+            self.closed.append(close(episode.flag(), here, reason=status, status=status))
             episode = None
-        trigger = _trigger(here, self.history, t)
+        trigger = find_trigger(here, self.history, t)
         self.history.add(here, stable=trigger is None and episode is None)
         if trigger is not None:
             if episode and episode.kind == FACTOR_DROP and trigger.rule:
-                self.closed.append(_close(episode.flag(), here, reason=ESCALATED))
+                self.closed.append(close(episode.flag(), here, reason=ESCALATED))
                 episode = None
             if episode is None:
-                episode = _Episode(
+                episode = Episode(
                     kind=RUPTURE if trigger.rule else FACTOR_DROP,
                     start=i,
                     last=i,
@@ -568,7 +280,7 @@ class Walk:
             if value <= self.t.low_max:
                 self.weak.setdefault(key, []).append((here.id, here.date, value))
             elif run:
-                self.closed.append(_close(self._weak_flag(key, run), here))
+                self.closed.append(close(self._weak_flag(key, run), here))
                 del self.weak[key]
 
     def _weak_flag(self, key: str, run: list[tuple[int, date, int]]) -> Flag:
@@ -592,7 +304,7 @@ class Walk:
                 continue
             previous, current = state
             if current and score >= current.facts["before"] - 1:
-                self.closed.append(_close(current, here))
+                self.closed.append(close(current, here))
                 current = None
             elif current:
                 current = replace(current, session_ids=(*current.session_ids, here.id), latest=score)
@@ -644,7 +356,7 @@ def evaluate(
     """Every session-derived flag of a client's series, open and closed (stalled
     is time-derived: see stalled_flag). A discharged client's open flags are
     closed at discharge, except safety alerts: only a follow-up closes those."""
-    points = _chronological(points)
+    points = chronological(points)
     walk = Walk(t, domain_of)
     for point in points:
         walk.feed(point)
@@ -728,7 +440,7 @@ def off_track_flags(
     stays open while the client stays off track and closes at the first session
     where they no longer are. An open one says whether the alliance is ruptured
     or weak now and names those factors (its prompts are theirs)."""
-    points = _chronological(points)
+    points = chronological(points)
     state, factors = _alliance(others, domain_of)
     flags = []
     for key, rule in measures.rules.items():
@@ -764,7 +476,7 @@ def off_track_flags(
                 measured = (point.id,) if response is not None and response.total is not None else ()
                 current = replace(current, session_ids=(*current.session_ids, *measured), facts=facts)
             elif current is not None:
-                flags.append(_close(current, point))
+                flags.append(close(current, point))
                 current = None
         if current is not None:
             facts = {**current.facts, "alliance": state}
@@ -776,57 +488,3 @@ def by_urgency(flags: Iterable) -> list:
     """Open flags, most urgent first; among equals the most recent first. Works on
     these Flags and on stored ones (flags.models.Flag)."""
     return sorted((f for f in flags if f.status == OPEN), key=lambda f: (-f.urgency, -f.since.toordinal()))
-
-
-# --- Did a prompt that was tried help? --------------------------------------------
-
-ROSE, HELD, FELL, WAITING = "rose", "held", "fell", "waiting"
-BASE_RATE_MIN_CASES = 10
-
-
-def trial_outcome(before: int | None, after: Sequence[int | None], sessions: int = 3) -> str:
-    """A factor's rating when a prompt was chosen against its next rated sessions:
-    the mean of the next `sessions` rated values half a point or more above the
-    rating before is "rose", below is "fell", else "held"; "waiting" until there
-    is a rating before and at least one after. "Rose" says what followed, not
-    that the prompt caused it: see base_rate."""
-    later = [v for v in after if v is not None][:sessions]
-    if before is None or not later:
-        return WAITING
-    delta = fmean(later) - before
-    if delta >= 0.5:
-        return ROSE
-    if delta <= -0.5:
-        return FELL
-    return HELD
-
-
-@dataclass(frozen=True)
-class BaseRate:
-    rose: int
-    cases: int
-
-    @property
-    def percent(self) -> int | None:
-        return round(100 * self.rose / self.cases) if self.cases >= BASE_RATE_MIN_CASES else None
-
-
-def base_rate(series: Iterable[Sequence[tuple[int, int | None]]], rating: int, excluded: set[int]) -> BaseRate:
-    """How often a factor rose after a rating of `rating` when no prompt was chosen.
-
-    `series` holds, per client, that factor's (session id, rating) in order;
-    sessions after which a prompt for the factor was chosen are `excluded`.
-    Regression to the mean makes low ratings tend to rise on their own: this is
-    the comparison a "rose after" needs.
-    """
-    rose = cases = 0
-    for values in series:
-        for position, (session_id, value) in enumerate(values):
-            if value != rating or session_id in excluded:
-                continue
-            outcome = trial_outcome(value, [v for _, v in values[position + 1 :]])
-            if outcome == WAITING:
-                continue
-            cases += 1
-            rose += outcome == ROSE
-    return BaseRate(rose=rose, cases=cases)

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from fractions import Fraction
 
-from flags import rules
+from flags import episodes, rules
 
 RULES_VERSION = 1  # raise when a rule changes what it keeps or finds: stored walks are then redone
 
@@ -65,12 +65,12 @@ def load(data: dict, t: rules.Thresholds, domain_of: dict[str, str]) -> rules.Wa
     h = walk.history
     h.rated, h.last, h.stable = data["rated"], data["last"], data["stable"]
     h.usual = {
-        tuple(keys.split(",")): rules._Usual(read, count, Fraction(tn, td), Fraction(sn, sd))
+        tuple(keys.split(",")): episodes.Usual(read, count, Fraction(tn, td), Fraction(sn, sd))
         for keys, (read, count, tn, td, sn, sd) in data["usual"].items()
     }
     e = data["episode"]
     if e is not None:
-        walk.episode = rules._Episode(
+        walk.episode = episodes.Episode(
             kind=e["kind"],
             start=e["start"],
             last=e["last"],

@@ -16,26 +16,21 @@ from flags.rules import (
     DISCUSSED,
     ESCALATED,
     FACTOR_DROP,
-    FELL,
-    HELD,
     LOW_FACTOR,
     OPEN,
     PERSISTENT,
     RECOVERED,
     REPAIRED,
-    ROSE,
     RUPTURE,
     STALLED,
-    WAITING,
     Marks,
     Point,
     Thresholds,
-    base_rate,
     by_urgency,
     evaluate,
     stalled_flag,
-    trial_outcome,
 )
+from flags.trials import FELL, HELD, ROSE, WAITING, base_rate, trial_outcome
 
 T = Thresholds()
 START = date.today() - timedelta(weeks=60)
