@@ -56,8 +56,8 @@ def home(request):
     form = dashboard.QueueFilterForm(request.GET, default_review="all")
     page, rows, page_query = _queue_page(request, own, form)
     recent = list(
-        TherapySession.objects.counted()
-        .filter(client__in=own)
+        TherapySession.objects.editable_by(user)
+        .counted()
         .select_related("client")
         .order_by("-date", "-pk")[:RECENT_SESSIONS]
     )
