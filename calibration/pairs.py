@@ -10,22 +10,28 @@
 
 Both are keyed by the client's clinician; "not assessed" or skipped on either
 side is no pair.
+
+The clinician's rating is joined on (session, factor), the unique key of `Rating`
+(a FilteredRelation), not read by a correlated subquery per answer: on PostgreSQL
+the subquery ran once per answer of the whole organisation's observations before
+the team was filtered, and the self-report query's cost brought in JIT compilation
+(docs/performance.md).
 """
 
 from collections import defaultdict
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, FilteredRelation, Q
 
 from calibration.agreement import Agreement, Pair, agreement
 from calibration.models import ObservationRating
-from clients.models import Rating
 from selfreport.models import SelfReportRating
 
 
-def _clinicians_rating(session_ref, factor_ref):
-    return Subquery(
-        Rating.objects.filter(session_id=OuterRef(session_ref), factor_id=OuterRef(factor_ref)).values("score")[:1]
-    )
+def _clinicians_rating(session_path, factor_field):
+    """The clinician's rating row of the same session and factor, as a join (at most one
+    row: one rating per session and factor); its score is None when there is none."""
+    ratings = f"{session_path}__ratings"
+    return FilteredRelation(ratings, condition=Q(**{f"{ratings}__factor_id": F(factor_field)}))
 
 
 def client_pairs(clinician_ids) -> dict[int, list[Pair]]:
@@ -36,7 +42,7 @@ def client_pairs(clinician_ids) -> dict[int, list[Pair]]:
             link__session__voided_at=None,
             link__session__client__clinician_id__in=list(clinician_ids),
         )
-        .annotate(mine=_clinicians_rating("link__session_id", "question__factor_id"))
+        .annotate(rated=_clinicians_rating("link__session", "question__factor_id"), mine=F("rated__score"))
         .order_by("link__used_at", "link_id")  # the latest answered link of a session comes last
         .values_list(
             "link__session__client__clinician_id",
@@ -72,7 +78,7 @@ def observer_pairs(clinician_ids) -> dict[int, list[Pair]]:
             observation__session__client__clinician_id__in=list(clinician_ids),
             rating__isnull=False,
         )
-        .annotate(mine=_clinicians_rating("observation__session_id", "factor_id"))
+        .annotate(rated=_clinicians_rating("observation__session", "factor_id"), mine=F("rated__score"))
         .filter(mine__isnull=False)
         .values_list(
             "observation__session__client__clinician_id", "observation__session_id", "factor__key", "mine", "rating"

@@ -192,7 +192,8 @@ class ClinicianRow:
 
 
 def team_overview(clinicians, clients, today=None):
-    """One row per clinician. `clients` is Client.objects.for_dashboard(...)."""
+    """One row per clinician. `clients` is Client.objects.for_dashboard(...): the active
+    clients of `clinicians` (the weekly trend reads their sessions by clinician)."""
     today = today or timezone.localdate()
     rows = {c.pk: ClinicianRow(clinician=c) for c in clinicians}
     latest, changes = defaultdict(list), defaultdict(list)
@@ -207,9 +208,15 @@ def team_overview(clinicians, clients, today=None):
             latest[row.clinician.pk].append(client.latest_index)
             if client.index_30d_ago is not None:
                 changes[row.clinician.pk].append(client.latest_index - client.index_30d_ago)
+    # The same sessions as those of `clients` (the active clients of these clinicians), read
+    # from the clinicians' clients by index rather than through a list of every client's id.
     weekly = (
         TherapySession.objects.counted()
-        .filter(client__in=[c.pk for c in clients], date__gte=today - timedelta(weeks=TREND_WEEKS))
+        .filter(
+            client__clinician_id__in=list(rows),
+            client__status=Client.Status.ACTIVE,
+            date__gte=today - timedelta(weeks=TREND_WEEKS),
+        )
         .annotate(week=TruncWeek("date"))
         .values("client__clinician_id", "week")
         .annotate(mean=Avg("overall_score"))
