@@ -1,11 +1,13 @@
-"""The widgets drawn in Python for speed give the markup Django's templates gave."""
+"""What is drawn in Python for speed (widgets, links) gives what Django's templates and reverse gave."""
 
 import re
 
 import pytest
 from django import forms
 from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
+from alliance.links import pk_url
 from clients.forms import QuickSelect
 
 # What the templates drew before factors/templatetags/choice_buttons.py, choice by choice.
@@ -111,3 +113,29 @@ def test_quick_select_draws_what_djangos_select_drew(value):
     text = re.sub(r"<[^>]+>", "|", quick_html)
     assert text == re.sub(r"<[^>]+>", "|", django_html)
     assert HOSTILE not in quick_html
+
+
+@pytest.mark.parametrize(
+    ("name", "pk"), [("client_detail", 1), ("session_detail", 918273645), ("session_edit", 40), ("client_edit", 7)]
+)
+def test_pk_url_gives_the_address_reverse_gives(name, pk):
+    assert pk_url(name, pk) == reverse(name, args=[pk])
+    assert Template('{% load links %}{{ pk|pk_url:name }}').render(Context({"pk": pk, "name": name})) == reverse(
+        name, args=[pk]
+    )
+
+
+def test_pk_url_follows_the_script_prefix():
+    set_script_prefix("/clinic/")
+    try:
+        assert pk_url("client_detail", 3) == "/clinic/clients/3/" == reverse("client_detail", args=[3])
+    finally:
+        set_script_prefix("/")
+    assert pk_url("client_detail", 3) == "/clients/3/"
+
+
+def test_pk_url_refuses_what_is_not_an_integer_or_a_one_integer_url():
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        pk_url("client_detail", "3/../../admin")
+    with pytest.raises(NoReverseMatch):  # as reverse("caseload", args=[3]) does
+        pk_url("caseload", 3)

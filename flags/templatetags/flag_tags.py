@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from alliance import redirects
+from alliance.links import pk_url
 from flags import labels, rules
 from flags.models import can_be_known, predecessors
 
@@ -90,7 +91,7 @@ def flag_badges(client, names=None, show_days=False):
         more = format_html(
             '<a class="small text-nowrap" href="{}#focus">+{} more'
             '<span class="visually-hidden"> flags for {}</span></a>',
-            reverse("client_detail", args=[client.pk]),
+            pk_url("client_detail", client.pk),
             len(flags) - BADGES_SHOWN,
             client.label,
         )
