@@ -207,15 +207,12 @@ def for_client(client: Client, factors: list[Factor]) -> Insight:
 
 def progress_of(points, measures: rules.Measures) -> list[measure_scoring.Progress]:
     """Progress per instrument in use the client answered: the latest response of each
-    counted session, in the series' order (measures.scoring.progress). No query."""
-    ids = [p.id for p in points]
-    result = []
-    for key, rule in measures.rules.items():
-        latest = {r.session_id: r for r in measures.responses if r.instrument == key and r.counted}
-        answered = [measure_scoring.Measured(sid, latest[sid].total) for sid in ids if sid in latest]
-        if answered:
-            result.append(measure_scoring.progress(answered, ids, rule))
-    return result
+    counted session, in the series' order (measures.scoring.progress_by_instrument). No query."""
+    latest = {}
+    for r in measures.responses:  # oldest first: a later response of a session replaces it
+        if r.counted:
+            latest.setdefault(r.instrument, {})[r.session_id] = r.total
+    return list(measure_scoring.progress_by_instrument(latest, [p.id for p in points], measures.rules).values())
 
 
 def flags_by_urgency(client, stored, today=None, reviewed_stalled=()):

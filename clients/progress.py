@@ -2,9 +2,9 @@
 of queries: for the supervisor's "alliance x progress" view and the caseload CSV.
 
 The rules are `measures.scoring` (status, off track); this module only fetches the
-counted responses and sessions and hands them to `scoring.progress`, as the client
-page does for one client (`clients.insights.progress_of`: the instruments in use, the
-latest response of each counted session). A client is placed in one of four columns,
+counted responses and sessions and hands them to `scoring.progress_by_instrument`, as
+the client page does for one client (`clients.insights.progress_of`: the instruments in
+use, the latest response of each counted session). A client is placed in one of four columns,
 across the instruments they have answered:
 
 - off track: off track on any instrument (measures.scoring.off_track);
@@ -95,13 +95,9 @@ def for_clients(client_ids, rules=None):
         )
         for client_id, session_id in rows:
             sessions.setdefault(client_id, []).append(session_id)
-    result = {}
-    for client_id in client_ids:
-        order = sessions.get(client_id, [])
-        found = {}
-        for key, by_session in measured.get(client_id, {}).items():
-            points = [scoring.Measured(session_id=s, total=by_session[s]) for s in order if s in by_session]
-            if points:  # only voided sessions' responses: as if none
-                found[key] = scoring.progress(points, order, rules[key])
-        result[client_id] = ClientProgress(found)
-    return result
+    return {
+        client_id: ClientProgress(
+            scoring.progress_by_instrument(measured.get(client_id, {}), sessions.get(client_id, []), rules)
+        )
+        for client_id in client_ids
+    }

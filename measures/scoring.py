@@ -159,6 +159,22 @@ class Progress:
         return STATUS_LABELS.get(self.status, "")
 
 
+def progress_by_instrument(
+    latest: Mapping[str, Mapping[int, int | None]], session_ids: Sequence[int], rules: Mapping[str, Rule]
+) -> dict[str, Progress]:
+    """{instrument key: Progress} for each instrument of `rules` (in their order) the client
+    answered in a counted session. `latest`: per instrument, the total of the latest
+    response of each session (None: incomplete); `session_ids`: the client's counted
+    sessions in order. The one rule the client page and the lists of many clients share."""
+    result = {}
+    for key, rule in rules.items():
+        by_session = latest.get(key, {})
+        answered = [Measured(session_id=s, total=by_session[s]) for s in session_ids if s in by_session]
+        if answered:  # only voided sessions' responses: as if none
+            result[key] = progress(answered, session_ids, rule)
+    return result
+
+
 def progress(responses: Sequence[Measured], session_ids: Sequence[int], rule: Rule) -> Progress:
     """Progress on one instrument from its responses (one per session, in session
     order) and the client's counted sessions in order (ids): the latest total and

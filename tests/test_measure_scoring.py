@@ -16,6 +16,7 @@ from measures.scoring import (
     band_of,
     off_track,
     progress,
+    progress_by_instrument,
     safety_concern,
     score,
     status,
@@ -220,3 +221,20 @@ def test_progress_without_a_complete_measure_has_no_status():
 def test_progress_of_a_reliable_deterioration_is_off_track_from_the_second_measure():
     result = progress([Measured(1, 8), Measured(2, 14)], [1, 2], PHQ9)
     assert (result.status, result.off_track, result.sessions) == (DETERIORATION, True, 2)
+
+
+def test_progress_by_instrument_takes_each_sessions_latest_total_in_session_order():
+    # Session 3 was answered twice: 20 then 9 (the later counts); session 5 is not counted
+    # (voided: not in the order), so its 27 is left out.
+    latest = {"phq9": {3: 9, 1: 16, 5: 27}, "gad7": {5: 12}}
+    found = progress_by_instrument(latest, [1, 2, 3], {"phq9": PHQ9, "gad7": GAD7})
+    assert list(found) == ["phq9"]  # GAD-7 answered only in a session that does not count
+    assert (found["phq9"].first, found["phq9"].latest, found["phq9"].status) == (16, 9, RECOVERY)
+
+
+def test_progress_by_instrument_follows_the_rules_order_and_ignores_instruments_not_in_use():
+    latest = {"gad7": {1: 10, 2: 3}, "phq9": {1: 12}, "retired": {1: 4}}
+    found = progress_by_instrument(latest, [1, 2], {"phq9": PHQ9, "gad7": GAD7})
+    assert list(found) == ["phq9", "gad7"]
+    assert found["gad7"].status == RECOVERY
+    assert found["phq9"].status == NO_CHANGE  # one measure: nothing to compare yet
