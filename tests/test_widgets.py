@@ -1,11 +1,13 @@
-"""What is drawn in Python for speed (widgets, links) gives what Django's templates and reverse gave."""
+"""What is drawn in Python for speed (widgets, links, dates) gives what Django's templates and reverse gave."""
 
+import datetime
 import re
 
 import pytest
 from django import forms
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse, set_script_prefix
+from django.utils import timezone, translation
 
 from alliance.links import pk_url
 from clients.forms import QuickSelect
@@ -139,3 +141,32 @@ def test_pk_url_refuses_what_is_not_an_integer_or_a_one_integer_url():
         pk_url("client_detail", "3/../../admin")
     with pytest.raises(NoReverseMatch):  # as reverse("caseload", args=[3]) does
         pk_url("caseload", 3)
+
+
+@pytest.mark.parametrize("language", ["en", "en-gb"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(2026, 11, 26),
+        datetime.date(2027, 2, 1),
+        datetime.datetime(2026, 11, 26, 23, 30, tzinfo=datetime.UTC),  # already the 27th in Sydney
+        None,
+        "",
+        "not a date",
+    ],
+)
+def test_the_day_filter_formats_as_the_date_filter_does(language, value):
+    with translation.override(language), timezone.override("Australia/Sydney"):
+        context = Context({"value": value})
+        assert Template("{{ value|day }}").render(context) == Template('{{ value|date:"DATE_FORMAT" }}').render(context)
+
+
+def test_the_day_filter_follows_the_language_after_remembering_a_date():
+    day_ = datetime.date(2026, 11, 26)
+    with translation.override("en"):
+        american = Template("{{ value|day }}").render(Context({"value": day_}))
+    with translation.override("en-gb"):
+        british = Template("{{ value|day }}").render(Context({"value": day_}))
+    assert american != british
+    assert american == "Nov. 26, 2026"
+    assert british == "26 Nov 2026"
