@@ -21,8 +21,10 @@ APPS = [
 ]
 # Bottom to top: a module may import its own node and the nodes of lower layers only.
 # The project package is split by module: its shared helpers sit at the bottom, the
-# backup beside the flags, and the settings and URL wiring above everything.
+# backup beside the flags, and the settings and URL wiring above everything. alliance.links
+# (Django's URL resolver only) sits under factors, whose template library wraps it.
 LAYERS = [
+    {"alliance.links"},
     {"alliance", "factors", "alliance.env", "alliance.redirects", "alliance.csvsafe", "alliance.datamap"},
     {"accounts"},
     {"audit"},

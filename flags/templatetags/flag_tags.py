@@ -95,8 +95,7 @@ def flag_badges(client, names=None, show_days=False):
             len(flags) - BADGES_SHOWN,
             client.label,
         )
-    # Every part is built by format_html (or is a space): joined as they are, not escaped again.
-    return mark_safe("".join(parts) + "\n" + more)  # noqa: S308  # nosec B308, B703
+    return mark_safe("".join(parts) + "\n" + more)  # noqa: S308  # nosec B308, B703 parts from format_html or spaces
 
 
 @register.simple_tag(takes_context=True)
