@@ -22,6 +22,12 @@ side is no pair.
   Undefined (None, with a reason) when no disagreement is expected by chance:
   both raters gave one and the same value every time.
 - Nothing is reported from fewer than MIN_SESSIONS co-rated sessions.
+
+`summary` gives the mean difference, its interval and the counts alone, from each
+co-rated session's total difference and number of pairs (what SQL can sum per
+session: the team dashboard's column, calibration/pairs.py `summaries`); `agreement`
+computes them the same way from the pairs, so the two agree to the last bit
+(tests/test_agreement.py). Sums are `math.fsum`, exact whatever the order.
 """
 
 import functools
@@ -158,16 +164,9 @@ def agreement(pairs: Iterable[Pair], min_sessions=MIN_SESSIONS, min_factor_pairs
     for p in pairs:
         by_unit[p.unit].append(p.mine - p.theirs)
         by_factor[p.factor].append(p)
-    result = Agreement(sessions=len(by_unit), pairs=len(pairs))
-    if result.sessions < min_sessions:
+    result = summary(((sum(d), len(d)) for d in by_unit.values()), min_sessions)
+    if not result.enough:
         return result
-    result.enough = True
-    means = [sum(d) / len(d) for d in by_unit.values()]
-    n = len(means)
-    mean = sum(means) / n
-    sd = math.sqrt(sum((m - mean) ** 2 for m in means) / (n - 1))
-    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
-    result.mean_difference, result.ci_low, result.ci_high = mean, mean - half, mean + half
     result.exact = 100 * sum(p.mine == p.theirs for p in pairs) / len(pairs)
     result.within_one = 100 * sum(abs(p.mine - p.theirs) <= 1 for p in pairs) / len(pairs)
     result.kappa = weighted_kappa((p.mine, p.theirs) for p in pairs)
@@ -180,6 +179,25 @@ def agreement(pairs: Iterable[Pair], min_sessions=MIN_SESSIONS, min_factor_pairs
         )
         for key, items in by_factor.items()
     ]
+    return result
+
+
+def summary(sessions: Iterable[tuple[int, int]], min_sessions=MIN_SESSIONS) -> Agreement:
+    """The mean signed difference with its 95% interval and the counts, from each co-rated
+    session's (total difference over its paired factors, number of pairs): the session's
+    mean is total / pairs, and the rest as in `agreement`, which this is the first half of
+    (exact, within one, kappa and the factors stay unset). A session without pairs is none."""
+    sessions = [(total, count) for total, count in sessions if count]
+    result = Agreement(sessions=len(sessions), pairs=sum(count for _, count in sessions))
+    if result.sessions < min_sessions:
+        return result
+    result.enough = True
+    means = [total / count for total, count in sessions]
+    n = len(means)
+    mean = math.fsum(means) / n
+    sd = math.sqrt(math.fsum((m - mean) ** 2 for m in means) / (n - 1))
+    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
+    result.mean_difference, result.ci_low, result.ci_high = mean, mean - half, mean + half
     return result
 
 

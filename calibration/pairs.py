@@ -11,6 +11,13 @@
 Both are keyed by the client's clinician; "not assessed" or skipped on either
 side is no pair.
 
+The team dashboard needs only the mean difference, its interval and the counts:
+`summaries` sums the same pairs in SQL to one row per co-rated session (its total
+difference and number of pairs; the latest answered link of a session by a NOT
+EXISTS on a later one) and calibration.agreement.summary does the rest, so the
+page fetches one row per co-rated session instead of every answer of the team's
+history (tests/test_calibration.py checks the numbers equal `agreement`'s).
+
 The clinician's rating is joined on (session, factor), the unique key of `Rating`
 (a FilteredRelation), not read by a correlated subquery per answer: on PostgreSQL
 the subquery ran once per answer of the whole organisation's observations before
@@ -20,11 +27,12 @@ the team was filtered, and the self-report query's cost brought in JIT compilati
 
 from collections import defaultdict
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, JSONField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import JSONObject
 
-from calibration.agreement import Agreement, Pair, agreement
+from calibration.agreement import Agreement, Pair, agreement, summary
 from calibration.models import ObservationRating
-from selfreport.models import SelfReportRating
+from selfreport.models import SelfReportLink, SelfReportRating
 
 
 def _clinicians_rating(session_path, factor_field):
@@ -95,3 +103,85 @@ def agreements(clinician_ids) -> dict[int, tuple[Agreement, Agreement]]:
     ids = list(clinician_ids)
     clients, observers = client_pairs(ids), observer_pairs(ids)
     return {pk: (agreement(clients.get(pk, [])), agreement(observers.get(pk, []))) for pk in ids}
+
+
+# --- Per co-rated session, summed in SQL: the team dashboard's column ------------------
+
+_DIFFERENCE = {"output_field": IntegerField()}
+
+
+def client_sessions(clinician_ids) -> dict[int, list[tuple[int, int]]]:
+    """{clinician id: [(total difference, pairs) per co-rated session]} against the clients'
+    self-reports: the pairs of `client_pairs`, summed per session (one query).
+
+    One row per latest answered link (a NOT EXISTS on a later one), its pairs summed by a
+    correlated subquery over that link's answers, the clinician's rating of the same factor
+    joined by (session, factor). A grouped join of the answers and the ratings returned the
+    same rows, but PostgreSQL planned it as a hash of every answer of the organisation
+    (docs/performance.md); this shape reads the team's links, then ~10 answers each by index."""
+    later = SelfReportLink.objects.filter(session_id=OuterRef("session_id"), used_at__isnull=False).filter(
+        Q(used_at__gt=OuterRef("used_at")) | Q(used_at=OuterRef("used_at"), pk__gt=OuterRef("pk"))
+    )
+    paired = SelfReportRating.objects.filter(
+        link_id=OuterRef("pk"),
+        score__isnull=False,
+        question__factor__ratings__session_id=OuterRef("session_id"),  # the clinician's rating of the factor
+        question__factor__ratings__score__isnull=False,
+    )
+    summed = (
+        paired.order_by()
+        .values("link_id")
+        .annotate(
+            sums=JSONObject(
+                total=Sum(F("question__factor__ratings__score") - F("score"), **_DIFFERENCE), pairs=Count("*")
+            )
+        )
+        .values("sums")
+    )
+    rows = (
+        SelfReportLink.objects.filter(
+            session__client__clinician_id__in=list(clinician_ids),
+            session__voided_at=None,
+            used_at__isnull=False,
+        )
+        .filter(~Exists(later))  # the latest answered link of its session
+        .annotate(sums=Subquery(summed, output_field=JSONField()))
+        .order_by()
+        .values_list("session__client__clinician_id", "sums")
+    )
+    found = defaultdict(list)
+    for clinician, sums in rows:
+        if sums:  # None: no answer about a factor the clinician rated
+            found[clinician].append((sums["total"], sums["pairs"]))
+    return found
+
+
+def observer_sessions(clinician_ids) -> dict[int, list[tuple[int, int]]]:
+    """{clinician id: [(total difference, pairs) per co-rated session]} against observers:
+    the pairs of `observer_pairs`, summed per session, every observer's together (one query)."""
+    rows = (
+        ObservationRating.objects.filter(
+            observation__session__voided_at=None,
+            observation__session__client__clinician_id__in=list(clinician_ids),
+            rating__isnull=False,
+        )
+        .annotate(rated=_clinicians_rating("observation__session", "factor_id"))
+        .filter(rated__score__isnull=False)
+        .order_by()
+        .values("observation__session__client__clinician_id", "observation__session_id")
+        .annotate(total=Sum(F("rated__score") - F("rating"), **_DIFFERENCE), pairs=Count("*"))
+        .values_list("observation__session__client__clinician_id", "total", "pairs")
+    )
+    found = defaultdict(list)
+    for clinician, total, count in rows:
+        found[clinician].append((total, count))
+    return found
+
+
+def summaries(clinician_ids) -> dict[int, tuple[Agreement, Agreement]]:
+    """{clinician id: (against clients, against observers)} with the mean difference, its 95%
+    interval and the counts only (calibration.agreement.summary), for every id given (two
+    queries, one row per co-rated session): the team dashboard's calibration column."""
+    ids = list(clinician_ids)
+    clients, observers = client_sessions(ids), observer_sessions(ids)
+    return {pk: (summary(clients.get(pk, [])), summary(observers.get(pk, []))) for pk in ids}

@@ -187,8 +187,10 @@ class ClinicianRow:
     trend: float | None = None  # mean change of each client's latest index over 30 days
     open_flags: int = 0
     weekly: list = field(default_factory=list)  # mean index per week, oldest first, for a sparkline
-    against_clients: Agreement | None = None  # calibration: ratings against clients' self-reports
-    against_observers: Agreement | None = None  # and against observers
+    # Calibration: ratings against clients' self-reports and against observers; the mean
+    # difference, its interval and the counts only (calibration.agreement.summary).
+    against_clients: Agreement | None = None
+    against_observers: Agreement | None = None
 
 
 def team_overview(clinicians, clients, today=None):
@@ -225,8 +227,8 @@ def team_overview(clinicians, clients, today=None):
     for item in weekly:
         if item["mean"] is not None and item["client__clinician_id"] in rows:
             rows[item["client__clinician_id"]].weekly.append(_WeekPoint(item["mean"]))
-    # Calibration: two queries whatever the team's size (calibration.pairs).
-    for pk, (against_clients, against_observers) in pairs.agreements(rows).items():
+    # Calibration: two queries whatever the team's size, one row per co-rated session (calibration.pairs).
+    for pk, (against_clients, against_observers) in pairs.summaries(rows).items():
         rows[pk].against_clients, rows[pk].against_observers = against_clients, against_observers
     for pk, row in rows.items():
         row.mean_index = round(fmean(latest[pk]), 1) if latest[pk] else None

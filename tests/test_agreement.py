@@ -4,6 +4,8 @@ kappa against an independent formula (the pairwise-disagreement form, used only 
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calibration.agreement import (
     NO_VARIATION,
@@ -11,6 +13,7 @@ from calibration.agreement import (
     agreement,
     differences,
     rates_high,
+    summary,
     t_quantile_975,
     t_two_sided_probability,
     weighted_kappa,
@@ -185,3 +188,47 @@ def test_vignette_differences_skip_factors_either_side_left_unrated():
     mine = {"communication": 4, "openness": None, "stigma": 2}
     reference = {"communication": 2, "openness": 3, "stigma": None, "setting": 4}
     assert differences(mine, reference) == {"communication": 2, "openness": None, "stigma": None, "setting": None}
+
+
+# --- The summary from session totals (the team dashboard's column) -----------------------------
+
+SUMMED = ("sessions", "pairs", "enough", "mean_difference", "ci_low", "ci_high")
+
+
+def session_totals(pairs):
+    """What SQL sums per co-rated session: (total difference, number of pairs)."""
+    totals = {}
+    for p in pairs:
+        total, count = totals.get(p.unit, (0, 0))
+        totals[p.unit] = (total + p.mine - p.theirs, count + 1)
+    return list(totals.values())
+
+
+pair_lists = st.lists(
+    st.builds(
+        Pair,
+        unit=st.integers(0, 30),
+        factor=st.sampled_from(["communication", "openness", "goals", "setting"]),
+        mine=st.integers(1, 5),
+        theirs=st.integers(1, 5),
+    ),
+    max_size=200,
+)
+
+
+@given(pairs=pair_lists, order=st.randoms(use_true_random=False))
+def test_the_summary_from_session_totals_equals_the_full_agreement(pairs, order):
+    full = agreement(pairs)
+    totals = session_totals(pairs)
+    order.shuffle(totals)  # the database returns the sessions in any order
+    short = summary(totals)
+    assert [getattr(short, name) for name in SUMMED] == [getattr(full, name) for name in SUMMED]
+    assert (short.exact, short.kappa, short.factors) == (None, None, [])
+
+
+def test_the_summary_counts_no_session_without_pairs_and_nothing_below_five():
+    assert (summary([(2, 2), (0, 0), (1, 1), (0, 3)]).sessions, summary([(2, 2)]).pairs) == (3, 2)
+    assert not summary([(1, 1)] * 4).enough
+    five = summary([(1, 1), (2, 2), (0, 1), (3, 3), (-1, 1)])
+    assert five.enough
+    assert five.mean_difference == pytest.approx(0.4)  # session means 1, 1, 0, 1, -1

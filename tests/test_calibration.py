@@ -5,6 +5,7 @@ the exports and the demo data.
 Named users: the owner (a clinician) and a colleague in one team under its supervisor;
 an outsider supervisor with a team of their own elsewhere."""
 
+import random
 import re
 from datetime import timedelta
 
@@ -391,6 +392,59 @@ def test_the_dashboard_query_count_stays_flat_with_calibration_data(
     assert all(
         r.against_clients.sessions == clients_each and r.against_observers.sessions == clients_each for r in rows
     )
+
+
+SUMMED = ("sessions", "pairs", "enough", "mean_difference", "ci_low", "ci_high")
+
+
+def random_calibration_data(rng, team):
+    """Sessions of two clinicians rated at random ("not assessed" too), some voided; 0-3
+    self-report links each (unused, skipped answers, equal answering times that the link's
+    id orders), and observations by one or two observers."""
+    factors, questions = list(Factor.objects.all()), list(Question.objects.active())
+    now = timezone.now().replace(microsecond=0)
+    for who in ("owner", "colleague"):
+        for _ in range(3):
+            c = ClientFactory(clinician=team[who])
+            for day in rng.sample(range(1, 60), rng.randint(1, 6)):
+                ratings = {f.key: None if rng.random() < 0.15 else rng.randint(1, 5) for f in factors}
+                s = TherapySessionFactory(client=c, date=days_ago(day), ratings=ratings)
+                for _ in range(rng.choice([0, 1, 1, 1, 2, 3])):
+                    link, _ = SelfReportLink.create_for(s, team[who])
+                    if rng.random() < 0.8:
+                        link.used_at = now - timedelta(hours=rng.choice([1, 2, 2]))
+                        link.save(update_fields=["used_at"])
+                        SelfReportRating.objects.bulk_create(
+                            SelfReportRating(link=link, question=q, score=rng.choice([None, 1, 2, 3, 4, 5]))
+                            for q in questions
+                            if rng.random() < 0.9
+                        )
+                for observer in ("supervisor", "outsider"):
+                    if rng.random() < 0.35:
+                        o = Observation.objects.create(session=s, observer=team[observer])
+                        ObservationRating.objects.bulk_create(
+                            ObservationRating(observation=o, factor=f, rating=rng.choice([None, 1, 2, 3, 4, 5]))
+                            for f in factors
+                        )
+                if rng.random() < 0.1:
+                    s.voided_at, s.voided_by, s.void_reason = now, team[who], "wrong client"
+                    s.save()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_dashboards_column_equals_the_full_agreement_on_random_data(client, team, seed):
+    random_calibration_data(random.Random(seed), team)
+    ids = [team["owner"].pk, team["colleague"].pk]
+    against_clients, against_observers = pairs.client_pairs(ids), pairs.observer_pairs(ids)
+    client.force_login(team["supervisor"])
+    rows = {r.clinician.pk: r for r in client.get(reverse("team_dashboard")).context["overview"]}
+    for pk in ids:
+        for shown, pairs_of in (
+            (rows[pk].against_clients, against_clients),
+            (rows[pk].against_observers, against_observers),
+        ):
+            full = agreement.agreement(pairs_of.get(pk, []))
+            assert [getattr(shown, name) for name in SUMMED] == [getattr(full, name) for name in SUMMED]
 
 
 # --- Demo data -------------------------------------------------------------------------

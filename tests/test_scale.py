@@ -9,12 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from calibration import pairs
+from calibration.models import Observation
 from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
 from clients.recording import refresh_flags
 from factors.models import Factor
 from flags.models import Flag
 from measures import scoring
 from measures.models import Instrument, MeasureResponse
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import TherapySessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +85,31 @@ def test_logging_a_session_issues_the_same_queries_however_long_the_history(
     with django_assert_num_queries(32):
         response = owner_client.post(reverse("session_create"), data)
     assert response.status_code == 302
+
+
+def test_generated_self_reports_and_observations_look_like_the_apps():
+    call_command("generate_org", "--clinicians", "2", "--clients-per-clinician", "10", "--quiet", stdout=StringIO())
+    sessions = TherapySession.objects.count()
+    used = SelfReportLink.objects.filter(used_at__isnull=False)
+    voiced = used.values("session").distinct().count()
+    assert 0.25 < voiced / sessions < 0.42  # about every third session
+    assert used.count() > voiced  # now and then an earlier answered link the latest replaced
+    assert SelfReportLink.objects.filter(used_at__isnull=True).exists()  # and links that expired unused
+    for link in used.select_related("session")[:50]:
+        assert link.created_at < link.used_at < link.expires_at
+        assert link.created_at.date() <= timezone.localdate()
+        assert link.created_by_id == link.session.client.clinician_id
+    questions = Question.objects.active().count()
+    assert SelfReportRating.objects.count() == used.count() * questions
+    # The clients rate a bit lower than their clinicians, on average; the answers raise their flags
+    # (the test above checks they are the flags a save would leave).
+    clinicians = User.objects.filter(role="clinician").values_list("pk", flat=True)
+    for against_clients, _ in pairs.agreements(clinicians).values():
+        assert against_clients.enough
+        assert -0.5 < against_clients.mean_difference < 1.5
+    assert {"client_concern", "discrepancy"} <= set(Flag.objects.values_list("kind", flat=True))
+    observations = Observation.objects.select_related("session__client__clinician__team")
+    assert 0 < observations.count() < sessions / 15  # about every 40th session
+    for o in observations:
+        assert o.observer_id == o.session.client.clinician.team.supervisor_id
+        assert o.ratings.count() == Factor.objects.count()

@@ -6,8 +6,14 @@ Teams of --team-size clinicians, each with a supervisor; every client follows
 one of the demo trajectories, and most (MEASURED) fill in the PHQ-9 and GAD-7 at
 their first session, every second one after it and their latest, with totals that
 follow the trajectory (improving clients fall, declining ones rise; now and then a
-safety answer or an item left empty). Rows are written in bulk (ratings with COPY on
-PostgreSQL), one clinician at a time, so memory stays flat; no per-row
+safety answer or an item left empty). About every third session has a used
+self-report link with the client's answers (VOICED: near the clinician's ratings,
+a bit lower, more so for some clinicians than others; now and then an earlier
+answered link the latest one replaced, or a link that expired unused), and about
+every 40th an observation by the team's supervisor (OBSERVED: near the
+clinician's ratings); the answers raise "client concern" and "client rated lower"
+flags as the app would. Rows are written in bulk (ratings and answers with COPY
+on PostgreSQL), one clinician at a time, so memory stays flat; no per-row
 signals run, and the generation writes one audit row. Safe to rerun: a
 clinician whose caseload is complete is skipped, an incomplete one redone.
 """
@@ -15,7 +21,9 @@ clinician whose caseload is complete is skipped, an incomplete one redone.
 import io
 import random
 import time
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from datetime import time as clock
 
 from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from django.core.management.base import BaseCommand
@@ -25,6 +33,7 @@ from tqdm import tqdm
 
 from accounts.models import Team, User
 from audit import log
+from calibration.models import Observation, ObservationRating
 from clients.models import SUMMARY_FIELDS, Client, Rating, TherapySession
 from clients.recording import set_summary
 from factors import scoring
@@ -32,6 +41,7 @@ from factors.models import Factor
 from flags import rules
 from flags.models import Flag, thresholds
 from measures.models import Instrument, ItemAnswer, MeasureResponse
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from supervision.management.commands.seed_demo import DEMO_PASSWORD, NOTES, offset
 
 TRAJECTORIES = [
@@ -48,6 +58,10 @@ TRAJECTORIES = [
 ]
 SETTINGS = ["in_person", "online", "phone"]
 MEASURED = 0.7  # the share of clients who fill in the measures
+VOICED = 1 / 3  # the share of sessions with a used self-report link
+REPLACED = 0.05  # of those, the share with an earlier answered link that the latest replaced
+EXPIRED = 0.05  # the share of sessions with a link that expired unused
+OBSERVED = 1 / 40  # the share of sessions a supervisor observed
 # A measure's total as a share of its maximum, from the first session (0) to the latest (1).
 PROGRESS = {
     "improving": lambda t: 0.6 - 0.4 * t,
@@ -78,10 +92,12 @@ class Command(BaseCommand):
         self.domain_of = {f.key: f.domain for f in self.factors}
         self.instruments = list(Instrument.objects.active().with_parts())
         self.measure_rules = Instrument.objects.active().rules()
+        self.questions = list(Question.objects.active())
         password = make_password(DEMO_PASSWORD)  # hashed once, shared by every generated user
         teams = self._teams(prefix, -(-clinicians // team_size), password)
+        self.supervisor_of = {t.pk: t.supervisor_id for t in teams}
         self._rehash_stale(prefix, password)
-        made = {"clients": 0, "sessions": 0, "ratings": 0, "measures": 0}
+        made = {"clients": 0, "sessions": 0, "ratings": 0, "measures": 0, "self_reports": 0, "observations": 0}
         for i in tqdm(range(clinicians), desc="clinicians", unit="clin", disable=quiet):
             user, _ = User.objects.get_or_create(
                 username=f"{prefix}-c{i:04d}",
@@ -105,8 +121,8 @@ class Command(BaseCommand):
             log.record(log.Action.CREATE, object_type="generate_org", changes=made)
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"Generated {made['clients']} clients, {made['sessions']} sessions, {made['ratings']} ratings "
-            f"and {made['measures']} measures "
+            f"Generated {made['clients']} clients, {made['sessions']} sessions, {made['ratings']} ratings, "
+            f"{made['measures']} measures, {made['self_reports']} self-reports and {made['observations']} observations "
             f"in {elapsed:.1f} s ({Client.objects.count()} clients, {TherapySession.objects.count()} sessions in all)."
         )
 
@@ -176,8 +192,78 @@ class Command(BaseCommand):
         ]
         _insert_ratings(rows)
         responses = self._measures(rng, clients, sessions, trajectory_of)
-        self._flags(clients, sessions, ratings_by_session, responses)
-        return {"clients": len(clients), "sessions": len(sessions), "ratings": len(rows), "measures": len(responses)}
+        # A generator of its own, so the sessions, ratings and measures stay those of earlier versions.
+        voice_rng = random.Random(f"{user.username}:voice")
+        voices = self._self_reports(voice_rng, user, sessions, ratings_by_session)
+        observed = self._observations(voice_rng, user, sessions, ratings_by_session)
+        self._flags(clients, sessions, ratings_by_session, responses, voices)
+        return {
+            "clients": len(clients),
+            "sessions": len(sessions),
+            "ratings": len(rows),
+            "measures": len(responses),
+            "self_reports": len(voices),
+            "observations": observed,
+        }
+
+    def _self_reports(self, rng, user, sessions, ratings_by_session):
+        """Used self-report links with the client's answers on about VOICED of the sessions
+        (each answer near the clinician's rating of its factor, or near the session's index
+        for a question about no factor, lower by the clinician's own bias and the client's,
+        with noise; now and then skipped), an earlier answered link that a later one
+        replaced on REPLACED of those, a link that expired unused on EXPIRED of all.
+        Returns {session id: the answers that count, {question key: score or None}}, as
+        clients.recording.series reads them: the latest answered link's."""
+        bias = rng.uniform(-0.1, 1.0)  # how much higher this clinician rates than their clients
+        client_bias, links, answers, voices = {}, [], [], {}
+        for session, ratings in zip(sessions, ratings_by_session, strict=True):
+            start = timezone.make_aware(datetime.combine(session.date, clock(10)))
+            if rng.random() < EXPIRED:
+                links.append(_link(rng, session, user, start, used=None))
+            if rng.random() >= VOICED:
+                continue
+            lower = bias + client_bias.setdefault(session.client_id, rng.gauss(0, 0.3))
+            by_key = {f.key: r for f, r in ratings.items()}
+            level = 1 + 4 * session.overall_score / 100 if session.overall_score is not None else 3.5
+            for n in range(2 if rng.random() < REPLACED else 1):
+                made = start + timedelta(hours=3 * n)  # a second link after the first was answered
+                links.append(_link(rng, session, user, made, used=made + timedelta(hours=1 + rng.uniform(0.1, 1.5))))
+                scores = {}
+                for q in self.questions:
+                    ours = by_key.get(q.key) if q.factor_id else None
+                    near = (ours if ours is not None else level) - lower + rng.gauss(0, 0.7)
+                    scores[q.key] = None if rng.random() < 0.03 else min(5, max(1, round(near)))
+                    answers.append((len(links) - 1, q.pk, scores[q.key]))
+                voices[session.pk] = scores  # the latest answered link counts
+        with _stamped(SelfReportLink):
+            SelfReportLink.objects.bulk_create(links, batch_size=2000)
+        _copy_rows(SelfReportRating, ("link_id", "question_id", "score"), ((links[i].pk, q, v) for i, q, v in answers))
+        return voices
+
+    def _observations(self, rng, user, sessions, ratings_by_session):
+        """The team supervisor's observation of about OBSERVED of the sessions, each rating
+        near the clinician's (the same "not assessed" mostly); returns how many."""
+        supervisor = self.supervisor_of.get(user.team_id)
+        if supervisor is None:
+            return 0
+        lower = rng.gauss(0.2, 0.3)  # the supervisor's view of this clinician, a little below theirs
+        observations, ratings = [], []
+        for session, scores in zip(sessions, ratings_by_session, strict=True):
+            if rng.random() >= OBSERVED:
+                continue
+            created = timezone.make_aware(datetime.combine(session.date, clock(18)))
+            observations.append(Observation(session=session, observer_id=supervisor, note="", created_at=created))
+            for f, ours in scores.items():
+                near = None if ours is None or rng.random() < 0.03 else ours - lower + rng.gauss(0, 0.6)
+                ratings.append((len(observations) - 1, f.pk, None if near is None else min(5, max(1, round(near)))))
+        with _stamped(Observation):
+            Observation.objects.bulk_create(observations, batch_size=2000)
+        _copy_rows(
+            ObservationRating,
+            ("observation_id", "factor_id", "rating"),
+            ((observations[i].pk, f, v) for i, f, v in ratings),
+        )
+        return len(observations)
 
     def _measures(self, rng, clients, sessions, trajectory_of):
         """The measured clients' PHQ-9 and GAD-7 responses, written in bulk (answers with COPY
@@ -216,7 +302,7 @@ class Command(BaseCommand):
         )
         return responses
 
-    def _flags(self, clients, sessions, ratings_by_session, responses):
+    def _flags(self, clients, sessions, ratings_by_session, responses, voices):
         series = {}
         for s, ratings in zip(sessions, ratings_by_session, strict=True):
             series.setdefault(s.client_id, []).append(
@@ -226,6 +312,7 @@ class Command(BaseCommand):
                     overall=s.overall_score,
                     setting=s.setting,
                     ratings={f.key: r for f, r in ratings.items()},
+                    client_ratings=voices.get(s.pk, {}),
                 )
             )
         measured = {}
@@ -309,3 +396,43 @@ def _insert_answers(rows):
         ItemAnswer.objects.bulk_create(
             (ItemAnswer(response_id=r, item_id=i, value=v) for r, i, v in rows), batch_size=2000
         )
+
+
+def _link(rng, session, user, created, used):
+    """A self-report link made at `created` (answered at `used`, or expired unused when None);
+    its token, never shown, is random."""
+    return SelfReportLink(
+        session=session,
+        token_hash=f"{rng.getrandbits(256):064x}",
+        created_by=user,
+        created_at=created,
+        expires_at=created + timedelta(hours=48),
+        used_at=used,
+        comment="",
+    )
+
+
+@contextmanager
+def _stamped(model):
+    """bulk_create keeping the `created_at` given (auto_now_add would stamp every row with now)."""
+    field = model._meta.get_field("created_at")
+    field.auto_now_add = False
+    try:
+        yield
+    finally:
+        field.auto_now_add = True
+
+
+def _copy_rows(model, columns, rows):
+    """Rows of `columns` (the last one nullable): COPY on PostgreSQL, bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        for *values, last in rows:
+            buffer.write(",".join([*map(str, values), "" if last is None else str(last)]) + "\n")
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
+            )
+    else:
+        model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000)
