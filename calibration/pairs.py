@@ -27,12 +27,12 @@ the team was filtered, and the self-report query's cost brought in JIT compilati
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, JSONField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import JSONObject
+from django.db.models import Count, F, FilteredRelation, IntegerField, Q, Sum
 
 from calibration.agreement import Agreement, Pair, agreement, summary
 from calibration.models import ObservationRating
-from selfreport.models import SelfReportLink, SelfReportRating
+from clients.models import TherapySession
+from selfreport.models import SelfReportRating
 
 
 def _clinicians_rating(session_path, factor_field):
@@ -114,45 +114,19 @@ def client_sessions(clinician_ids) -> dict[int, list[tuple[int, int]]]:
     """{clinician id: [(total difference, pairs) per co-rated session]} against the clients'
     self-reports: the pairs of `client_pairs`, summed per session (one query).
 
-    One row per latest answered link (a NOT EXISTS on a later one), its pairs summed by a
-    correlated subquery over that link's answers, the clinician's rating of the same factor
-    joined by (session, factor). A grouped join of the answers and the ratings returned the
-    same rows, but PostgreSQL planned it as a hash of every answer of the organisation
-    (docs/performance.md); this shape reads the team's links, then ~10 answers each by index."""
-    later = SelfReportLink.objects.filter(session_id=OuterRef("session_id"), used_at__isnull=False).filter(
-        Q(used_at__gt=OuterRef("used_at")) | Q(used_at=OuterRef("used_at"), pk__gt=OuterRef("pk"))
-    )
-    paired = SelfReportRating.objects.filter(
-        link_id=OuterRef("pk"),
-        score__isnull=False,
-        question__factor__ratings__session_id=OuterRef("session_id"),  # the clinician's rating of the factor
-        question__factor__ratings__score__isnull=False,
-    )
-    summed = (
-        paired.order_by()
-        .values("link_id")
-        .annotate(
-            sums=JSONObject(
-                total=Sum(F("question__factor__ratings__score") - F("score"), **_DIFFERENCE), pairs=Count("*")
-            )
-        )
-        .values("sums")
-    )
+    Read from the sessions' stored co-rating (TherapySession.client_pairs and
+    client_difference, kept by clients.recording.refresh_flags whenever ratings or answers
+    change), not from the answers: summing every answer of the team's history on each
+    view cost 50-60 ms of PostgreSQL at bench size and grew with it (docs/performance.md)."""
     rows = (
-        SelfReportLink.objects.filter(
-            session__client__clinician_id__in=list(clinician_ids),
-            session__voided_at=None,
-            used_at__isnull=False,
-        )
-        .filter(~Exists(later))  # the latest answered link of its session
-        .annotate(sums=Subquery(summed, output_field=JSONField()))
+        TherapySession.objects.counted()
+        .filter(client__clinician_id__in=list(clinician_ids), client_pairs__gt=0)
         .order_by()
-        .values_list("session__client__clinician_id", "sums")
+        .values_list("client__clinician_id", "client_difference", "client_pairs")
     )
     found = defaultdict(list)
-    for clinician, sums in rows:
-        if sums:  # None: no answer about a factor the clinician rated
-            found[clinician].append((sums["total"], sums["pairs"]))
+    for clinician, total, count in rows:
+        found[clinician].append((total, count))
     return found
 
 

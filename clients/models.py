@@ -315,6 +315,13 @@ class TherapySession(models.Model):
     client_score = models.FloatField(null=True, editable=False)
     contextual_score = models.FloatField(null=True, editable=False)
     overall_score = models.FloatField(null=True, editable=False)
+    # Derived, like the scores (clients.recording.refresh_flags keeps it): the clinician's
+    # ratings beside the client's answers in the self-report that counts for the session,
+    # as calibration compares them (factors.scoring.co_rating): how many factors both
+    # rated and the sum of clinician minus client over them. The team dashboard's
+    # calibration column reads these rather than every answer (calibration/pairs.py).
+    client_pairs = models.PositiveSmallIntegerField(default=0, editable=False)
+    client_difference = models.SmallIntegerField(default=0, editable=False)
     # Optimistic locking: an edit names the version it started from (clients.recording).
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -262,6 +262,11 @@ def series(client: Client, after: tuple | None = None) -> list[rules.Point]:
     session (by relation name: that app sits above this one); where a session
     has several answered links, the latest answered one counts.
     """
+    return _series(client, after)[0]
+
+
+def _series(client: Client, after: tuple | None) -> tuple[list[rules.Point], dict[int, tuple[int, int]]]:
+    """series(), and each session's stored co-rating ((pairs, difference): TherapySession.client_pairs)."""
     sessions = client.sessions.counted()
     counted = Rating.objects.filter(session__client=client, session__voided_at__isnull=True)
     if after is not None:
@@ -288,20 +293,31 @@ def series(client: Client, after: tuple | None = None) -> list[rules.Point]:
         if key is not None:
             theirs[session_id][key] = score
     rows = sessions.order_by("date", "pk").values_list(
-        "pk", "date", "overall_score", "setting", "therapist_score", "client_score", "contextual_score"
+        "pk",
+        "date",
+        "overall_score",
+        "setting",
+        "client_pairs",
+        "client_difference",
+        "therapist_score",
+        "client_score",
+        "contextual_score",
     )
-    return [
-        rules.Point(
-            id=pk,
-            date=date,
-            overall=overall,
-            setting=setting,
-            ratings=ratings.get(pk, {}),
-            domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
-            client_ratings=theirs.get(pk, {}),
+    points, stored = [], {}
+    for pk, date, overall, setting, pairs, difference, *domain_scores in rows:
+        points.append(
+            rules.Point(
+                id=pk,
+                date=date,
+                overall=overall,
+                setting=setting,
+                ratings=ratings.get(pk, {}),
+                domains=dict(zip(scoring.DOMAINS, domain_scores, strict=True)),
+                client_ratings=theirs.get(pk, {}),
+            )
         )
-        for pk, date, overall, setting, *domain_scores in rows
-    ]
+        stored[pk] = (pairs, difference)
+    return points, stored
 
 
 def measure_inputs(client: Client) -> rules.Measures:
@@ -364,9 +380,11 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     data = _walk_to_take_up(client, appended, fingerprint)
     walk = rules.Walk(t, domain_of) if data is None else state.load(data, t, domain_of)
     latest_index = None if data is None else data["latest_index"]
-    for point in series(client, walk.after):
+    points, stored = _series(client, walk.after)
+    for point in points:
         walk.feed(point)
         latest_index = point.overall if point.overall is not None else latest_index
+    _store_co_ratings(points, stored)
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
     marks, measures = marks_for(reviews), measure_inputs(client)
     found = rules.with_measures(
@@ -411,6 +429,17 @@ def _walk_to_take_up(client: Client, appended: TherapySession | None, fingerprin
     if (str(appended.date), appended.pk) <= (day, pk):
         return None  # back-dated: the sessions after it are walked again
     return data
+
+
+def _store_co_ratings(points: list[rules.Point], stored: dict[int, tuple[int, int]]):
+    """Keep each walked session's co-rating (TherapySession.client_pairs, client_difference)
+    equal to its ratings beside the answers that count: one UPDATE per session that changed
+    (an answer given, a rating edited; none on most saves). Every write of ratings or
+    answers ends in refresh_flags, which walks at least the sessions they touch."""
+    for point in points:
+        pairs, difference = scoring.co_rating(point.ratings, point.client_ratings)
+        if stored[point.id] != (pairs, difference):
+            TherapySession.objects.filter(pk=point.id).update(client_pairs=pairs, client_difference=difference)
 
 
 def _write(wanted: list[Flag], stored: dict[str, Flag]):

@@ -9,7 +9,7 @@ Scale: each factor is rated 1-5, or None for "not assessed". A score is on
 group with nothing rated has no score (None).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import fmean
 
@@ -81,3 +81,14 @@ def summarise(points: Iterable, min_per_setting: int = 2) -> Summary:
     return Summary(
         latest=latest, change=change, change_sessions=len(window), by_setting=enough if len(enough) >= 2 else {}
     )
+
+
+def co_rating(mine: Mapping[str, int | None], theirs: Mapping[str, int | None]) -> tuple[int, int]:
+    """(pairs, total difference) of one session's two views of the factors: the factors
+    both the clinician (`mine`) and the other rater (`theirs`) rated, and the sum of
+    clinician minus other over them (positive: the clinician rates higher). "Not
+    assessed" or skipped on either side is no pair; keys only one side has are none
+    either (the client's questions about goals or the whole). calibration.agreement
+    takes it from there."""
+    both = [(mine[k], theirs[k]) for k in mine.keys() & theirs.keys() if mine[k] is not None and theirs[k] is not None]
+    return len(both), sum(a - b for a, b in both)

@@ -5,11 +5,13 @@ the exports and the demo data.
 Named users: the owner (a clinician) and a colleague in one team under its supervisor;
 an outsider supervisor with a team of their own elsewhere."""
 
+import importlib
 import random
 import re
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
@@ -20,7 +22,8 @@ from audit.models import AuditEvent
 from calibration import agreement, pairs
 from calibration.models import Observation, ObservationRating, Vignette, VignetteAttempt
 from calibration.recording import AlreadyObserved, save_observation
-from clients.models import Client
+from clients.models import Client, TherapySession
+from clients.recording import refresh_flags, save_session, void_session
 from factors.models import Factor
 from flags.models import Flag
 from selfreport.models import Question, SelfReportLink, SelfReportRating
@@ -71,6 +74,7 @@ def answer(session, scores, by):
     SelfReportRating.objects.bulk_create(
         SelfReportRating(link=link, question=q, score=scores.get(q.key)) for q in Question.objects.active()
     )
+    refresh_flags(session.client)  # as the phone page's write path ends
     return link
 
 
@@ -429,6 +433,7 @@ def random_calibration_data(rng, team):
                 if rng.random() < 0.1:
                     s.voided_at, s.voided_by, s.void_reason = now, team[who], "wrong client"
                     s.save()
+            refresh_flags(c)  # as every write path of answers and ratings ends
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -445,6 +450,42 @@ def test_the_dashboards_column_equals_the_full_agreement_on_random_data(client, 
         ):
             full = agreement.agreement(pairs_of.get(pk, []))
             assert [getattr(shown, name) for name in SUMMED] == [getattr(full, name) for name in SUMMED]
+
+
+def dashboard_against_clients(client, team):
+    client.force_login(team["supervisor"])
+    rows = {r.clinician.pk: r for r in client.get(reverse("team_dashboard")).context["overview"]}
+    shown = rows[team["owner"].pk].against_clients
+    return shown.sessions, shown.pairs, shown.mean_difference
+
+
+def test_the_dashboards_client_column_follows_a_later_answer_and_an_edit_of_the_ratings(client, team):
+    person = ClientFactory(clinician=team["owner"])
+    sessions = [TherapySessionFactory(client=person, date=days_ago(7 * n + 1), default_score=3) for n in range(6)]
+    for s in sessions:
+        answer(s, {"communication": 1, "openness": 2}, team["owner"])  # 3-1 and 3-2: a mean of 1.5
+    assert dashboard_against_clients(client, team) == (6, 12, pytest.approx(1.5))
+    # The client answers the newest session again: the later answers count (0, 0 and -1).
+    answer(sessions[0], {"communication": 3, "openness": 3, "flexibility": 4}, team["owner"])
+    assert dashboard_against_clients(client, team) == (6, 13, pytest.approx((5 * 1.5 - 1 / 3) / 6))
+    # The clinician corrects their rating of flexibility in that session to 5: the column follows.
+    save_session(sessions[0], {Factor.objects.get(key="flexibility"): (5, "")})
+    assert dashboard_against_clients(client, team) == (6, 13, pytest.approx((5 * 1.5 + 1 / 3) / 6))
+    # A voided session leaves it; the stored numbers equal the full comparison of every answer.
+    void_session(sessions[1], team["owner"], "wrong client")
+    full = agreement.agreement(pairs.client_pairs([team["owner"].pk])[team["owner"].pk])
+    assert dashboard_against_clients(client, team) == (full.sessions, full.pairs, full.mean_difference)
+    assert (full.sessions, full.pairs, full.mean_difference) == (5, 11, pytest.approx((4 * 1.5 + 1 / 3) / 5))
+
+
+def test_the_migration_fills_the_co_ratings_of_sessions_answered_before_it(team):
+    person = ClientFactory(clinician=team["owner"])
+    s = TherapySessionFactory(client=person, date=days_ago(3), default_score=3)
+    answer(s, {"communication": 1, "openness": 5, "goals": 1}, team["owner"])  # "goals": no factor, no pair
+    TherapySession.objects.filter(pk=s.pk).update(client_pairs=0, client_difference=0)  # as before the migration
+    importlib.import_module("selfreport.migrations.0007_fill_session_co_ratings").fill(django_apps, None)
+    s.refresh_from_db()
+    assert (s.client_pairs, s.client_difference) == (2, (3 - 1) + (3 - 5))
 
 
 # --- Demo data -------------------------------------------------------------------------

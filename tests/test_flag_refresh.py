@@ -56,14 +56,14 @@ def taken_up(monkeypatch):
 def walked(monkeypatch):
     """The number of sessions each refresh read."""
     reads = []
-    series = recording.series
+    series = recording._series  # what refresh_flags reads: the points and their stored co-ratings
 
     def counting(*args):
-        points = series(*args)
+        points, stored = series(*args)
         reads.append(len(points))
-        return points
+        return points, stored
 
-    monkeypatch.setattr(recording, "series", counting)
+    monkeypatch.setattr(recording, "_series", counting)
     return reads
 
 

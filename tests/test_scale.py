@@ -40,13 +40,18 @@ def test_generate_org_builds_teams_caseloads_and_flags_and_is_safe_to_rerun():
 
 def test_generated_summaries_and_flags_match_what_a_save_would_compute():
     call_command("generate_org", "--clinicians", "1", "--clients-per-clinician", "4", "--quiet", stdout=StringIO())
+    co_rated = 0
     for client in Client.objects.all():
         stored = {name: getattr(client, name) for name in SUMMARY_FIELDS}
         flags = sorted(client.flags.values_list("key", "status"))
+        co_ratings = sorted(client.sessions.values_list("pk", "client_pairs", "client_difference"))
         refresh_flags(client)
         client.refresh_from_db()
         assert stored == {name: getattr(client, name) for name in SUMMARY_FIELDS}
         assert flags == sorted(client.flags.values_list("key", "status"))
+        assert co_ratings == sorted(client.sessions.values_list("pk", "client_pairs", "client_difference"))
+        co_rated += sum(1 for _, pairs, _ in co_ratings if pairs)
+    assert co_rated > 0  # the generated self-reports are compared beside the ratings
 
 
 def test_generated_clients_fill_in_the_measures_scored_as_a_saved_form_would_be():

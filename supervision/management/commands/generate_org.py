@@ -303,6 +303,15 @@ class Command(BaseCommand):
         return responses
 
     def _flags(self, clients, sessions, ratings_by_session, responses, voices):
+        """The flags and summaries a save would leave, and each answered session's co-rating
+        (TherapySession.client_pairs / client_difference, as clients.recording keeps it)."""
+        co_rated = []
+        for s, ratings in zip(sessions, ratings_by_session, strict=True):
+            if s.pk in voices:
+                mine = {f.key: r for f, r in ratings.items()}
+                s.client_pairs, s.client_difference = scoring.co_rating(mine, voices[s.pk])
+                co_rated.append(s)
+        TherapySession.objects.bulk_update(co_rated, ["client_pairs", "client_difference"], batch_size=1000)
         series = {}
         for s, ratings in zip(sessions, ratings_by_session, strict=True):
             series.setdefault(s.client_id, []).append(
