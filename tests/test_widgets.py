@@ -127,6 +127,11 @@ def test_pk_url_gives_the_address_reverse_gives(name, pk):
     )
 
 
+def test_pk_url_takes_further_fixed_arguments():
+    assert pk_url("flag_mark", 12, "reviewed") == reverse("flag_mark", args=[12, "reviewed"])
+    assert pk_url("flag_mark", 12, "discussed") == reverse("flag_mark", args=[12, "discussed"])
+
+
 def test_pk_url_follows_the_script_prefix():
     set_script_prefix("/clinic/")
     try:

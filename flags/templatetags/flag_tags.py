@@ -1,9 +1,8 @@
 """Flags in templates: badges and the texts from flags.labels (the one label builder)."""
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from alliance import redirects
@@ -54,6 +53,7 @@ def flag_badge(flag, names=None):
     )
 
 
+REVIEWED_CARD = format_html('<span class="small text-success">{}</span>', "✓ reviewed")
 REVIEWED_MARK = format_html(
     '<span class="small text-success ms-1" title="Reviewed by the supervisor">{}'
     '<span class="visually-hidden"> reviewed</span></span>',
@@ -103,15 +103,18 @@ def review_cards(context, client, names=None):
     """A client's open flags (`flag_cards`, insights.attach_flags) in a supervisor's queue:
     per card its badge, how long it has been open, the flags it holds, and "reviewed" or
     the button that marks it so. Built here rather than in the template: the queue
-    draws it for every flag of every row."""
+    draws it for every flag of every row (about 150 on a full page). What is the same for
+    every card is escaped once; every value is escaped (conditional_escape, as format_html)."""
     request = context.get("request")
-    back = request.get_full_path() if request else ""
-    csrf = context.get("csrf_token")
-    action = reverse("flag_mark", args=[client.pk, "reviewed"])
+    back = conditional_escape(request.get_full_path() if request else "")
+    csrf = conditional_escape(context.get("csrf_token") or "")
+    action = conditional_escape(pk_url("flag_mark", client.pk, "reviewed"))
+    client_label = conditional_escape(client.label)
+    today = timezone.localdate()
     items = []
     for card in client.flag_cards:
         flag = card.flag
-        days = days_open(flag)
+        days = days_open(flag, today)
         members = ""
         if card.members:
             members = format_html(
@@ -119,35 +122,24 @@ def review_cards(context, client, names=None):
                 format_html_join("", "{} ", ((flag_badge(m, names),) for m in card.members)),
             )
         if card.reviewed:
-            mark = format_html('<span class="small text-success">{}</span>', "✓ reviewed")
+            mark = REVIEWED_CARD
         else:
-            mark = format_html(
-                '<form method="post" action="{}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" '
-                'value="{}">\n              {}<input type="hidden" name="{}" value="{}">\n              '
-                '<button class="btn btn-sm btn-outline-success btn-compact text-nowrap" type="submit">Mark reviewed'
-                '<span class="visually-hidden">: {}, {}</span></button>\n            </form>',
-                action,
-                csrf or "",
-                format_html_join("", '<input type="hidden" name="key" value="{}">', ((key,) for key in card.keys)),
-                redirects.FIELD,
-                back,
-                client.label,
-                flag_label(flag, names),
+            keys = "".join(f'<input type="hidden" name="key" value="{conditional_escape(key)}">' for key in card.keys)
+            mark = (
+                f'<form method="post" action="{action}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" '
+                f'value="{csrf}">\n              {keys}<input type="hidden" name="{redirects.FIELD}" value="{back}">'
+                '\n              <button class="btn btn-sm btn-outline-success btn-compact text-nowrap" type="submit">'
+                f'Mark reviewed<span class="visually-hidden">: {client_label}, '
+                f"{conditional_escape(flag_label(flag, names))}</span></button>\n            </form>"
             )
         items.append(
-            format_html(
-                '\n          <li class="d-flex flex-wrap align-items-center gap-1 mb-1">{}\n            '
-                '<span class="small text-body-secondary text-nowrap">open {} day{}</span>\n            {}\n'
-                "            {}\n          </li>",
-                flag_badge(flag, names),
-                days,
-                "" if days == 1 else "s",
-                members,
-                mark,
-            )
+            '\n          <li class="d-flex flex-wrap align-items-center gap-1 mb-1">'
+            f"{flag_badge(flag, names)}\n            "
+            f'<span class="small text-body-secondary text-nowrap">open {days} day{"" if days == 1 else "s"}</span>'
+            f"\n            {members}\n            {mark}\n          </li>"
         )
-    return format_html(
-        '<ul class="list-unstyled mb-0">{}\n        </ul>\n', format_html_join("", "{}", ((i,) for i in items))
+    return mark_safe(  # noqa: S308  # nosec B308, B703 every value above escaped
+        f'<ul class="list-unstyled mb-0">{"".join(items)}\n        </ul>\n'
     )
 
 
