@@ -279,7 +279,10 @@ def _series(client: Client, after: tuple | None) -> tuple[list[rules.Point], dic
     theirs: dict[int, dict[str, int | None]] = {}
     latest_link: dict[int, int] = {}
     for session_id, link_id, key, score in (
-        sessions.filter(self_report_links__used_at__isnull=False)
+        # A link counts once it holds answers (one filter: the same join, an inner one): a later
+        # link answered with only the progress measures leaves the earlier answers counting, as
+        # SelfReportRating.objects.latest_by_session and calibration.pairs read them.
+        sessions.filter(self_report_links__used_at__isnull=False, self_report_links__ratings__isnull=False)
         .order_by("self_report_links__used_at", "self_report_links__pk", "self_report_links__ratings__question__order")
         .values_list(
             "pk",

@@ -19,7 +19,9 @@ from fractions import Fraction
 
 from flags import episodes, rules
 
-RULES_VERSION = 1  # raise when a rule changes what it keeps or finds: stored walks are then redone
+# Raise when a rule changes what it keeps or finds: stored walks are then redone.
+# 2: a self-report link answered without alliance answers no longer hides earlier answers.
+RULES_VERSION = 2
 
 
 def fingerprint(t: rules.Thresholds, domain_of: dict[str, str]) -> str:

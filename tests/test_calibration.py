@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from clients.models import Client, TherapySession
 from clients.recording import refresh_flags, save_session, void_session
 from factors.models import Factor
 from flags.models import Flag
+from measures.models import Instrument
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
 from tests.test_every_form import HOSTILE
@@ -476,6 +478,25 @@ def test_the_dashboards_client_column_follows_a_later_answer_and_an_edit_of_the_
     full = agreement.agreement(pairs.client_pairs([team["owner"].pk])[team["owner"].pk])
     assert dashboard_against_clients(client, team) == (full.sessions, full.pairs, full.mean_difference)
     assert (full.sessions, full.pairs, full.mean_difference) == (5, 11, pytest.approx((4 * 1.5 + 1 / 3) / 5))
+
+
+def test_a_later_link_answered_with_the_measures_only_leaves_the_earlier_answers_counting(client, team):
+    person = ClientFactory(clinician=team["owner"])
+    sessions = [TherapySessionFactory(client=person, date=days_ago(7 * n + 1), default_score=3) for n in range(5)]
+    for s in sessions:
+        answer(s, {"communication": 1}, team["owner"])
+    # The organisation stops asking the alliance questions (PHQ-9 only); the client answers a new link.
+    Question.objects.update(active=False)
+    Instrument.objects.exclude(key="phq9").update(active=False)
+    link, token = SelfReportLink.create_for(sessions[0], team["owner"])
+    phq9 = {f"m_phq9_{n}": "1" for n in range(1, 10)}
+    assert Browser().post(reverse("self_report", args=[token]), phq9).status_code == 200
+    link.refresh_from_db()
+    assert link.used_at is not None
+    assert not link.ratings.exists()
+    full = agreement.agreement(pairs.client_pairs([team["owner"].pk])[team["owner"].pk])
+    assert dashboard_against_clients(client, team) == (full.sessions, full.pairs, full.mean_difference) == (5, 5, 2)
+    assert SelfReportRating.objects.latest_by_session(person.pk)[sessions[0].pk]["communication"] == 1
 
 
 def test_the_migration_fills_the_co_ratings_of_sessions_answered_before_it(team):

@@ -170,6 +170,22 @@ def test_an_administrator_rewords_a_question_by_adding_one_and_retiring_the_old(
     assert Question.objects.filter(pk=old.pk, active=False).exists()
 
 
+def test_an_answered_question_keeps_its_factor_and_key_in_the_admin(client, admin_user, session):
+    question = Question.objects.get(key="communication", active=True)
+    link, _ = SelfReportLink.create_for(session, session.client.clinician)
+    SelfReportRating.objects.create(link=link, question=question, score=2)
+    client.force_login(admin_user)
+    change = reverse("admin:selfreport_question_change", args=[question.pk])
+    openness = Question.objects.get(key="openness", active=True).factor
+    data = {"factor": openness.pk, "key": "openness", "label": "", "text": question.text, "order": question.order}
+    assert client.post(change, data | {"active": "on"}).status_code == 302
+    question.refresh_from_db()
+    assert (question.factor.key, question.key) == ("communication", "communication")  # its answers keep their meaning
+    unanswered = Question.objects.get(key="goals", active=True)
+    form = client.get(reverse("admin:selfreport_question_change", args=[unanswered.pk])).context["adminform"].form
+    assert {"factor", "key"} <= set(form.fields)  # still editable before any answer
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
