@@ -1,7 +1,7 @@
 """Self-report parts of the client page, so the clients app need not import this one."""
 
 from django import template
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 
@@ -31,15 +31,19 @@ def client_words(insight):
 @register.simple_tag
 def earlier_answers(client):
     """The answer sets that no longer count: for a session answered through several links,
-    every one but the latest (which counts). Kept and shown, oldest session first."""
-    in_page_order = SelfReportRating.objects.select_related("question").order_by("question__order", "question_id")
+    every one but the latest (which counts; a link counts once it holds answers, as
+    SelfReportRating.objects.latest_by_session reads them). Kept and shown, oldest session
+    first. One query for the links; their answers only for those shown (most clients: none)."""
     links = (
         SelfReportLink.objects.filter(session__client=client, used_at__isnull=False, session__voided_at=None)
+        .filter(Exists(SelfReportRating.objects.filter(link=OuterRef("pk"))))
         .select_related("session")
-        .prefetch_related(Prefetch("ratings", queryset=in_page_order))
         .order_by("session__date", "session_id", "used_at", "pk")
     )
     by_session = {}
     for link in links:
         by_session.setdefault(link.session_id, []).append(link)
-    return [link for answered in by_session.values() for link in answered[:-1]]
+    superseded = [link for answered in by_session.values() for link in answered[:-1]]
+    in_page_order = SelfReportRating.objects.select_related("question").order_by("question__order", "question_id")
+    prefetch_related_objects(superseded, Prefetch("ratings", queryset=in_page_order))
+    return superseded
