@@ -53,6 +53,8 @@ def generate(database, clinicians, *options):
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(out.stdout.strip())
     print(f"  wall time {seconds:.1f} s, peak RSS {max(peak, before) / 1024:.0f} MB (largest child process so far)")
+    # Fresh statistics for the planner, as autovacuum would gather them soon after a bulk load.
+    run([PY, "manage.py", "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')"], database)
 
 
 def pages(database, folder, name):
