@@ -54,7 +54,8 @@ def generate(database, clinicians, *options):
     print(out.stdout.strip())
     print(f"  wall time {seconds:.1f} s, peak RSS {max(peak, before) / 1024:.0f} MB (largest child process so far)")
     # Fresh statistics for the planner, as autovacuum would gather them soon after a bulk load.
-    run([PY, "manage.py", "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')"], database)
+    analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
+    run([PY, "manage.py", "shell", "-c", analyze], database)
 
 
 def pages(database, folder, name):
