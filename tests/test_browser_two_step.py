@@ -105,6 +105,8 @@ def test_a_supervisor_without_the_phone_logs_in_with_a_recovery_code_once(live_s
     expect(page.get_by_text("You used a recovery code; 9 left.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Toggle navigation").click()
+    # Wait until the menu has slid open: under load a click during the slide did not log out.
+    expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/accounts/logged-out/$"))  # the logout is done before the next login
 
