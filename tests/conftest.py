@@ -214,6 +214,16 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# axe-core checks the page once it has settled: CSS transitions still running are let finish
+# first. A full-page screenshot moves the page under the mouse, so a button's hover colours
+# can be half-way through their transition, and a colour half-way fails the contrast rule.
+RUN_AXE = """async () => {
+  const running = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.all(running.map((a) => a.finished.catch(() => null)));
+  return await axe.run(document, {resultTypes: ['violations']});
+}"""
+
+
 def save_screenshot(page, name):
     """A full-page PNG under SCREENSHOT_DIR (test-results/screenshots; docs/screenshots for the README)."""
     folder = os.environ.get("SCREENSHOT_DIR", "test-results/screenshots")

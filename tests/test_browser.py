@@ -19,7 +19,7 @@ from accounts.models import SecondFactor
 from clients.models import Client, TherapySession
 from flags.models import FlagReview
 from selfreport.models import SelfReportLink, SelfReportRating
-from tests.conftest import demo_data, save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -305,7 +305,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(live_server, br
         page.goto(live_server.url + path.format(client=client.pk, session=client.sessions.first().pk))
         save_screenshot(page, "10-" + name.replace(" ", "-"))
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        result = page.evaluate(RUN_AXE)
         serious = [
             f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
             for v in result["violations"]

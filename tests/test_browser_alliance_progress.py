@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from measures.models import MeasureResponse
-from tests.conftest import demo_data, save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -51,7 +51,7 @@ def test_the_view_has_no_serious_accessibility_violations(live_server, browser):
     page.goto(live_server.url + "/team/alliance-progress/?alliance=none&progress=improving")
     save_screenshot(page, "16-alliance-progress")
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     serious = [
         f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
         for v in result["violations"]

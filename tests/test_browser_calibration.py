@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from calibration.models import Observation, VignetteAttempt
-from tests.conftest import demo_data, save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -19,7 +19,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 def axe_serious(page):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     return [
         f"{v['id']}: {v['nodes'][0]['target']}" for v in result["violations"] if v["impact"] in ("serious", "critical")
     ]

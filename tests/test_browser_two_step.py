@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts import twostep
 from accounts.models import SecondFactor, User
-from tests.conftest import save_screenshot
+from tests.conftest import RUN_AXE, save_screenshot
 from tests.factories import UserFactory
 from tests.test_browser import AXE, PASSWORD, csp_violations, next_code
 
@@ -26,7 +26,7 @@ def give_password(page, base, username, path="/accounts/login/"):
 
 def serious_accessibility_problems(page):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
