@@ -22,10 +22,12 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # SQLite unless DATABASE_URL is set. Browser tests need /usr/bin/chromium.
+# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Needs PostgreSQL (started if down) and root for the role and databases; about 2 minutes.
 bench: install

@@ -6,11 +6,17 @@
 """
 
 import importlib
+import io
 import os
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from accounts import twostep
@@ -55,6 +61,85 @@ def instrument():
         "calibration.migrations.0002_seed_vignettes",
     ]:
         importlib.import_module(name).seed(django_apps, None)
+
+
+# --- The demo organisation for the browser tests ---
+#
+# The browser tests test pages, and most of them start from the demo organisation
+# (`seed_demo`), which takes 5 s on SQLite and 15 s on PostgreSQL: it saves every session
+# through clients.recording, flags and audit included. Their database is flushed after
+# each test, so each would build it again. demo_data() runs the real seed_demo once per
+# test process (and per database and day), copies every table's rows, and for the next
+# test that asks puts exactly those rows back (same ids, sequences moved past them). It
+# does so only when the database starts from the same state as when the copy was taken
+# (every table's row count: a flushed database with the seeded instrument); otherwise it
+# runs seed_demo again. seed_demo itself is tested in test_project, test_two_step and
+# the "the demo has / shows" tests, which always run it.
+
+_DEMO = {}
+
+
+def _tables():
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _counts(tables):
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608 (our table names)
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _copy_out(tables):
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            name = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                buffer = io.StringIO()
+                cursor.copy_expert(f"COPY {name} TO STDOUT", buffer)
+                cursor.execute(f"SELECT * FROM {name} LIMIT 0")  # noqa: S608
+                rows[table] = ([c.name for c in cursor.description], buffer.getvalue())
+            else:
+                cursor.execute(f"SELECT * FROM {name}")  # noqa: S608
+                rows[table] = ([c[0] for c in cursor.description], cursor.fetchall())
+    return rows
+
+
+def _copy_in(rows, counts):
+    qn = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:  # foreign keys are checked at the commit
+        for table, count in counts.items():
+            if count:
+                cursor.execute(f"DELETE FROM {qn(table)}")  # noqa: S608
+        for table, (columns, data) in rows.items():
+            if not data:
+                continue
+            names = ", ".join(qn(c) for c in columns)
+            if connection.vendor == "postgresql":
+                cursor.copy_expert(f"COPY {qn(table)} ({names}) FROM STDIN", io.StringIO(data))
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {qn(table)} ({names}) VALUES ({marks})", data)  # noqa: S608
+        models = django_apps.get_models(include_auto_created=True)
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
+    ContentType.objects.clear_cache()
+
+
+def demo_data():
+    """The database as `manage.py seed_demo` leaves it (see above)."""
+    tables = _tables()
+    counts = _counts(tables)
+    key = (connection.vendor, connection.settings_dict["NAME"], timezone.localdate())
+    saved = _DEMO.get(key)
+    if saved is not None and saved["before"] == counts:
+        _copy_in(saved["rows"], counts)
+        return
+    call_command("seed_demo", stdout=io.StringIO())
+    _DEMO[key] = {"before": counts, "rows": _copy_out(tables)}
 
 
 @pytest.fixture
@@ -127,6 +212,16 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+# axe-core checks the page once it has settled: CSS transitions still running are let finish
+# first. A full-page screenshot moves the page under the mouse, so a button's hover colours
+# can be half-way through their transition, and a colour half-way fails the contrast rule.
+RUN_AXE = """async () => {
+  const running = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.all(running.map((a) => a.finished.catch(() => null)));
+  return await axe.run(document, {resultTypes: ['violations']});
+}"""
 
 
 def save_screenshot(page, name):

@@ -7,12 +7,10 @@ docs/screenshots for the README).
 import re
 import time
 from datetime import timedelta
-from io import StringIO
 from pathlib import Path
 
 import pyotp
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
@@ -21,7 +19,7 @@ from accounts.models import SecondFactor
 from clients.models import Client, TherapySession
 from flags.models import FlagReview
 from selfreport.models import SelfReportLink, SelfReportRating
-from tests.conftest import save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -147,7 +145,7 @@ def test_bad_input_in_the_session_form_shows_errors_and_keeps_the_typed_values(l
 
 
 def test_a_supervisor_filters_the_queue_and_leaves_a_note_the_clinician_then_sees(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     supervisor = browser.new_context(viewport={"width": 1280, "height": 900})
     page = supervisor.new_page()
     log_in(page, live_server.url, "morgan")
@@ -186,7 +184,7 @@ def test_a_supervisor_filters_the_queue_and_leaves_a_note_the_clinician_then_see
 
 
 def test_a_client_completes_the_self_report_on_a_phone(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(clinician__username="amara", label="C.M.")
     session = client.sessions.order_by("-date").first()
     _, token = SelfReportLink.create_for(session, client.clinician)
@@ -217,7 +215,7 @@ def test_a_client_completes_the_self_report_on_a_phone(live_server, browser):
 
 
 def test_a_clinician_voids_a_mistaken_session_and_sees_it_struck_through(live_server, page):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(clinician__username="amara", label="F.T.")
     session = client.sessions.order_by("-date").first()
     log_in(page, live_server.url, "amara")
@@ -251,7 +249,7 @@ CHART_CONFIG = """() => {
 
 @pytest.mark.parametrize(("width", "height", "phone"), [(1366, 768, False), (390, 844, True)], ids=["laptop", "phone"])
 def test_the_chart_is_on_the_first_screen_after_a_rupture(live_server, browser, width, height, phone):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(clinician__username="amara", label="F.T.")
     assert client.flags.filter(kind="rupture", status="open").exists()
     context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
@@ -292,7 +290,7 @@ PAGES = [
 
 
 def test_the_main_pages_have_no_serious_accessibility_violations(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(clinician__username="amara", label="F.T.")
     context = browser.new_context(bypass_csp=True)  # to inject axe-core
     page = context.new_page()
@@ -307,7 +305,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(live_server, br
         page.goto(live_server.url + path.format(client=client.pk, session=client.sessions.first().pk))
         save_screenshot(page, "10-" + name.replace(" ", "-"))
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        result = page.evaluate(RUN_AXE)
         serious = [
             f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
             for v in result["violations"]
@@ -320,7 +318,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(live_server, br
 
 
 def test_the_print_summary_fits_on_one_a4_page(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(clinician__username="amara", label="D.L.")
     page = browser.new_context().new_page()
     log_in(page, live_server.url, "amara")
@@ -334,7 +332,7 @@ def test_the_print_summary_fits_on_one_a4_page(live_server, browser):
 
 
 def test_a_supervisor_reviews_three_flags_from_the_queue_with_three_clicks(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, live_server.url, "morgan")
     page.goto(f"{live_server.url}/team/")
@@ -358,7 +356,7 @@ def test_a_supervisor_reviews_three_flags_from_the_queue_with_three_clicks(live_
 
 
 def test_a_clinician_marks_a_discrepancy_discussed_with_the_client(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     client = Client.objects.get(label="A.K.", clinician__username="amara")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, live_server.url, "amara")

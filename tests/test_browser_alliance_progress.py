@@ -2,15 +2,13 @@
 with no sideways scrolling, a count opens its clients, no serious axe violation."""
 
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from measures.models import MeasureResponse
-from tests.conftest import save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -21,7 +19,7 @@ TITLE = "Alliance \N{MULTIPLICATION SIGN} progress"
 def demo_with_measures():
     """The demo organisation: its clients fill in PHQ-9 and GAD-7 along their trajectories
     (supervision/demo_measures.py), some off track with an open alliance rupture."""
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     assert MeasureResponse.objects.exists()
 
 
@@ -53,7 +51,7 @@ def test_the_view_has_no_serious_accessibility_violations(live_server, browser):
     page.goto(live_server.url + "/team/alliance-progress/?alliance=none&progress=improving")
     save_screenshot(page, "16-alliance-progress")
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     serious = [
         f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
         for v in result["violations"]

@@ -3,15 +3,13 @@ keyboard and sees the comparison; a supervisor observes a session blind and sees
 the pages at 390 px have no serious accessibility violations. Screenshots: 20-*.png."""
 
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from calibration.models import Observation, VignetteAttempt
-from tests.conftest import save_screenshot
+from tests.conftest import RUN_AXE, demo_data, save_screenshot
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -21,7 +19,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 def axe_serious(page):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     return [
         f"{v['id']}: {v['nodes'][0]['target']}" for v in result["violations"] if v["impact"] in ("serious", "critical")
     ]
@@ -32,7 +30,7 @@ def no_horizontal_scroll(page):
 
 
 def test_a_clinician_rates_a_vignette_from_home_with_the_keyboard_and_sees_the_comparison(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     context = browser.new_context(**PHONE, bypass_csp=True)  # to inject axe-core
     page = context.new_page()
     log_in(page, live_server.url, "amara")
@@ -68,7 +66,7 @@ def test_a_clinician_rates_a_vignette_from_home_with_the_keyboard_and_sees_the_c
 
 
 def test_a_supervisor_observes_a_session_blind_and_then_sees_the_comparison(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     context = browser.new_context(**PHONE, bypass_csp=True)  # to inject axe-core
     page = context.new_page()
     log_in(page, live_server.url, "morgan")

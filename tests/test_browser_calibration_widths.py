@@ -2,14 +2,11 @@
 cell with its n inside a 1280 px window, and every calibration page at 390 px with nothing
 scrolling sideways, the page or a table in it. Screenshots: 28-*.png."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from calibration.models import Observation, Vignette
-from tests.conftest import save_screenshot
+from tests.conftest import demo_data, save_screenshot
 from tests.test_browser import log_in
 from tests.test_browser_calibration import PHONE
 
@@ -32,7 +29,7 @@ NO_PAGE_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
 def test_the_dashboards_calibration_cell_and_its_n_fit_at_1280_and_390(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     for name, options in (("1280", DESKTOP), ("390", PHONE)):
         context = browser.new_context(**options)
         page = context.new_page()
@@ -60,7 +57,7 @@ def test_the_dashboards_calibration_cell_and_its_n_fit_at_1280_and_390(live_serv
 
 
 def test_every_calibration_page_fits_390_without_sideways_scrolling(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     observed = Observation.objects.filter(observer__username="morgan").select_related("session__client")
     carmen = observed.filter(session__client__clinician__username="carmen").first()
     vignette = Vignette.objects.active().first()

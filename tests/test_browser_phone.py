@@ -2,15 +2,12 @@
 index and the flags in view, and every touch target is at least 24 x 24 px (WCAG 2.2 AA,
 2.5.8, with its spacing and in-a-sentence exceptions)."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from clients.models import Client
 from selfreport.models import SelfReportLink
-from tests.conftest import save_screenshot
+from tests.conftest import demo_data, save_screenshot
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("instrument")]
@@ -88,7 +85,7 @@ def visit_main_pages(browser, base, visit, **context_args):
 
 
 def test_no_main_page_scrolls_sideways_and_every_touch_target_is_big_enough_on_a_phone(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     sideways, small = {}, {}
 
     def check(name, page):
@@ -105,7 +102,7 @@ def test_no_main_page_scrolls_sideways_and_every_touch_target_is_big_enough_on_a
 
 
 def test_every_touch_target_is_big_enough_on_a_laptop_too(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     small = {}
 
     def check(name, page):
@@ -117,7 +114,7 @@ def test_every_touch_target_is_big_enough_on_a_laptop_too(live_server, browser):
 
 
 def test_on_a_phone_the_caseload_and_the_queues_are_cards_with_the_index_and_flags_in_view(live_server, browser):
-    call_command("seed_demo", stdout=StringIO())
+    demo_data()
     context = browser.new_context(**PHONE)
     page = context.new_page()
     log_in(page, live_server.url, "amara")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts import twostep
 from accounts.models import SecondFactor, User
-from tests.conftest import save_screenshot
+from tests.conftest import RUN_AXE, save_screenshot
 from tests.factories import UserFactory
 from tests.test_browser import AXE, PASSWORD, csp_violations, next_code
 
@@ -26,7 +26,7 @@ def give_password(page, base, username, path="/accounts/login/"):
 
 def serious_accessibility_problems(page):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(RUN_AXE)
     return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
@@ -105,6 +105,8 @@ def test_a_supervisor_without_the_phone_logs_in_with_a_recovery_code_once(live_s
     expect(page.get_by_text("You used a recovery code; 9 left.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Toggle navigation").click()
+    # Wait until the menu has slid open: under load a click during the slide did not log out.
+    expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/accounts/logged-out/$"))  # the logout is done before the next login
 
