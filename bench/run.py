@@ -53,9 +53,9 @@ def generate(database, clinicians, *options):
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(out.stdout.strip())
     print(f"  wall time {seconds:.1f} s, peak RSS {max(peak, before) / 1024:.0f} MB (largest child process so far)")
-    # Fresh statistics for the planner, as autovacuum would gather them soon after a bulk load.
-    analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
-    run([PY, "manage.py", "shell", "-c", analyze], database)
+    # Statistics and visibility maps as autovacuum would leave them soon after a bulk load.
+    analyze = "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"
+    run([PY, "manage.py", "shell", "-v", "0", "-c", analyze], database)
 
 
 def pages(database, folder, name):

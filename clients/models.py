@@ -361,7 +361,26 @@ class TherapySession(models.Model):
                 for name in ("therapist_score", "client_score", "contextual_score", "overall_score")
             ],
         ]
-        indexes = [models.Index(fields=["client", "-date"], name="session_client_recent")]
+        indexes = [
+            models.Index(fields=["client", "-date"], name="session_client_recent"),
+            # The team dashboard reads the counted sessions of a team's clients (the weekly
+            # trend, the observer comparison) and their co-ratings (the calibration column):
+            # covering, partial indexes answer those from the index alone. Without them
+            # PostgreSQL scanned every session of the organisation (docs/performance.md).
+            # The INCLUDE columns are PostgreSQL's; elsewhere they are plain partial indexes.
+            models.Index(
+                fields=["client", "date"],
+                include=["overall_score", "id"],
+                condition=Q(voided_at__isnull=True),
+                name="session_counted_by_client",
+            ),
+            models.Index(
+                fields=["client"],
+                include=["client_pairs", "client_difference"],
+                condition=Q(client_pairs__gt=0, voided_at__isnull=True),
+                name="session_co_rated",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.client} · {self.date:%Y-%m-%d} · {self.get_setting_display()}"
