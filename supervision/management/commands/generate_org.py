@@ -190,7 +190,7 @@ class Command(BaseCommand):
             for s, ratings in zip(sessions, ratings_by_session, strict=True)
             for f, score in ratings.items()
         ]
-        _insert_ratings(rows)
+        _copy_rows(Rating, ("session_id", "factor_id", "score", "note"), ((*row, "") for row in rows))
         responses = self._measures(rng, clients, sessions, trajectory_of)
         # A generator of its own, so the sessions, ratings and measures stay those of earlier versions.
         voice_rng = random.Random(f"{user.username}:voice")
@@ -295,10 +295,14 @@ class Command(BaseCommand):
                     values_of.append(values)
         MeasureResponse.objects.bulk_create(responses, batch_size=2000)
         items = {i.pk: list(i.items.all()) for i in self.instruments}
-        _insert_answers(
-            (r.pk, item.pk, values.get(item.number))
-            for r, values in zip(responses, values_of, strict=True)
-            for item in items[r.instrument_id]
+        _copy_rows(
+            ItemAnswer,
+            ("response_id", "item_id", "value"),
+            (
+                (r.pk, item.pk, values.get(item.number))
+                for r, values in zip(responses, values_of, strict=True)
+                for item in items[r.instrument_id]
+            ),
         )
         return responses
 
@@ -352,24 +356,6 @@ class Command(BaseCommand):
         Client.objects.bulk_update(clients, SUMMARY_FIELDS)
 
 
-def _insert_ratings(rows):
-    """(session_id, factor_id, score) rows: COPY on PostgreSQL, bulk_create elsewhere."""
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        for session_id, factor_id, score in rows:  # an empty unquoted field is NULL, "" an empty note
-            buffer.write(f'{session_id},{factor_id},{"" if score is None else score},""\n')
-        buffer.seek(0)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {Rating._meta.db_table} (session_id, factor_id, score, note) FROM STDIN WITH (FORMAT csv)",
-                buffer,
-            )
-    else:
-        Rating.objects.bulk_create(
-            (Rating(session_id=s, factor_id=f, score=score, note="") for s, f, score in rows), batch_size=2000
-        )
-
-
 def _values(rng, instrument, share):
     """Item values (0-3) that add up to `share` of the instrument's maximum, spread at
     random; a safety item stays 0 but now and then (1 in 100); 1 in 30 leaves an item empty."""
@@ -387,24 +373,6 @@ def _values(rng, instrument, share):
     if rng.random() < 1 / 30:
         values[rng.choice(open_items)] = None
     return values
-
-
-def _insert_answers(rows):
-    """(response_id, item_id, value) rows: COPY on PostgreSQL, bulk_create elsewhere."""
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        for response_id, item_id, value in rows:
-            buffer.write(f"{response_id},{item_id},{'' if value is None else value}\n")
-        buffer.seek(0)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {ItemAnswer._meta.db_table} (response_id, item_id, value) FROM STDIN WITH (FORMAT csv)",
-                buffer,
-            )
-    else:
-        ItemAnswer.objects.bulk_create(
-            (ItemAnswer(response_id=r, item_id=i, value=v) for r, i, v in rows), batch_size=2000
-        )
 
 
 def _link(rng, session, user, created, used):
@@ -433,11 +401,12 @@ def _stamped(model):
 
 
 def _copy_rows(model, columns, rows):
-    """Rows of `columns` (the last one nullable): COPY on PostgreSQL, bulk_create elsewhere."""
+    """Rows of `columns`: COPY on PostgreSQL, bulk_create elsewhere. None is NULL (an empty
+    unquoted field) and a string is quoted, so "" stays an empty string."""
     if connection.vendor == "postgresql":
         buffer = io.StringIO()
-        for *values, last in rows:
-            buffer.write(",".join([*map(str, values), "" if last is None else str(last)]) + "\n")
+        for row in rows:
+            buffer.write(",".join(map(_csv_field, row)) + "\n")
         buffer.seek(0)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
@@ -445,3 +414,11 @@ def _copy_rows(model, columns, rows):
             )
     else:
         model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000)
+
+
+def _csv_field(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
