@@ -19,9 +19,10 @@ class FactorRatingsForm(forms.Form):
         return f"score_{factor.key}"
 
     def domains(self):
-        """[(domain label, [(factor, bound rating field)])] for the template."""
+        """[(domain label, [(factor, bound rating field, None)])] for templates/factors/_rating_rows.html
+        (None: no note per factor here, where the session form has one)."""
         return [
-            (label, [(f, self[self.score_name(f)]) for f in self.factors if f.domain == value])
+            (label, [(f, self[self.score_name(f)], None) for f in self.factors if f.domain == value])
             for value, label in Domain.choices
         ]
 
