@@ -12,6 +12,12 @@ from factors.models import Factor
 from measures.models import Instrument
 
 
+def days_ago(n):
+    """The date `n` days before the user's today: tests date their data from today, so they keep
+    testing the same thing as the calendar moves."""
+    return timezone.localdate() - timedelta(days=n)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

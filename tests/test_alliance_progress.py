@@ -2,13 +2,11 @@
 alliance flags or not) and progress on the measures, counted per clinician, each
 count listing its clients; scoped to the supervisor's team; flat query counts."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Team, User
 from audit.models import AuditEvent
@@ -19,15 +17,12 @@ from factors.kinds import FlagKind
 from factors.models import Factor
 from flags import rules
 from supervision import dashboard
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 from tests.measure_data import answer
 
 PAGE = reverse("alliance_progress")
 pytestmark = pytest.mark.django_db
 
-
-def days_ago(n):
-    return timezone.localdate() - timedelta(days=n)
 
 
 @pytest.fixture

@@ -29,16 +29,13 @@ from factors.models import Factor
 from flags.models import Flag
 from measures.models import Instrument
 from selfreport.models import Question, SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 from tests.test_every_form import HOSTILE
 from tests.test_supervision import build_team
 
 RATING_NOTE = "owner-rating-note-never-in-the-blind-form"
 SESSION_NOTE = "owner-session-note-never-in-the-blind-form"
 
-
-def days_ago(n):
-    return timezone.localdate() - timedelta(days=n)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from calibration.recording import save_attempt, save_observation
 from calibration.views import SESSIONS_TO_OBSERVE
 from factors.models import Factor
 from selfreport.models import Question, SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
-from tests.test_calibration import RATING_NOTE, SESSION_NOTE, answer, days_ago, session, team  # noqa: F401  (fixture)
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
+from tests.test_calibration import RATING_NOTE, SESSION_NOTE, answer, session, team  # noqa: F401  (fixture)
 
 
 def rate(vignette, who, offset):

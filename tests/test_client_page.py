@@ -3,7 +3,6 @@ multiples that carry signal; old sessions with their own flags; one date format.
 
 import json
 import re
-from datetime import timedelta
 from statistics import fmean, pstdev
 from types import SimpleNamespace
 
@@ -17,13 +16,10 @@ from clients.insights import Cell, mark_weakest
 from clients.models import TherapySession
 from clients.templatetags.alliance import sparkline
 from flags import rules
-from tests.factories import ClientFactory, TherapySessionFactory
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago
 
 TODAY = timezone.localdate
 
-
-def days_ago(n):
-    return TODAY() - timedelta(days=n)
 
 
 def page_html(http, name, pk, **headers):

@@ -16,14 +16,11 @@ from clients.recording import EmptySessionError, refresh_flags, save_session
 from factors.models import Factor
 from flags.models import Flag, FlagReview
 from selfreport.models import Question, SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 
 RELATIONSHIP = ["communication", "cultural_competence", "boundaries", "flexibility",
                 "openness", "expectations", "attachment", "beliefs"]  # fmt: skip
 
-
-def days_ago(n):
-    return timezone.localdate() - timedelta(days=n)
 
 
 @pytest.fixture

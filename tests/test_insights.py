@@ -1,7 +1,6 @@
 """Flags, prompts, the closed loop and the chart as a clinician sees them."""
 
 import json
-from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -14,13 +13,10 @@ from clients.models import Client, PromptTrial
 from clients.recording import discharge, save_session
 from factors.models import Factor, Prompt
 from flags.models import Flag
-from tests.factories import ClientFactory, TherapySessionFactory
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago
 
 TODAY = timezone.localdate
 
-
-def days_ago(n):
-    return TODAY() - timedelta(days=n)
 
 
 def client_page(http, client):

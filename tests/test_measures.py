@@ -6,7 +6,6 @@ supervisor (the owner's team), outsider (another team's supervisor)."""
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -22,11 +21,7 @@ from flags.models import Flag, FlagReview
 from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.models import SelfReportLink
 from supervision import dashboard
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
-
-
-def days_ago(n):
-    return timezone.localdate() - timedelta(days=n)
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 
 
 @pytest.fixture

@@ -11,14 +11,11 @@ from django.utils import timezone
 from accounts.models import Team, User
 from clients.models import Client
 from supervision.models import ReviewNote
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 
 TODAY = timezone.localdate
 DASHBOARD = reverse("team_dashboard")
 
-
-def days_ago(n):
-    return TODAY() - timedelta(days=n)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -21,16 +20,13 @@ from clients.recording import VoidedSessionError, save_session, void_session
 from factors.models import Factor, Prompt
 from flags.models import Flag
 from selfreport.models import SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 REASON = "Logged for the wrong client (meant K.L.)"
 
-
-def days_ago(n):
-    return TODAY() - timedelta(days=n)
 
 
 @pytest.fixture
