@@ -9,41 +9,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Team, User
 from audit.models import AuditEvent
 from clients.models import TherapySession
 from clients.recording import EmptySessionError, refresh_flags, save_session
 from factors.models import Factor
 from flags.models import Flag, FlagReview
 from selfreport.models import Question, SelfReportLink, SelfReportRating
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
+from tests import teams
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago
+
+# The team's fixtures (tests/teams.py).
+supervisor, owner, colleague, outsider = teams.supervisor, teams.owner, teams.colleague, teams.outsider
 
 RELATIONSHIP = ["communication", "cultural_competence", "boundaries", "flexibility",
                 "openness", "expectations", "attachment", "beliefs"]  # fmt: skip
-
-
-
-@pytest.fixture
-def supervisor(db):
-    return UserFactory(username="sup", first_name="Sam", last_name="Super", role=User.Role.SUPERVISOR)
-
-
-@pytest.fixture
-def owner(supervisor):
-    team = Team.objects.create(name="Riverside", supervisor=supervisor)
-    return UserFactory(username="owner", first_name="Olive", last_name="Owner", team=team)
-
-
-@pytest.fixture
-def colleague(owner):
-    return UserFactory(username="colleague", team=owner.team)
-
-
-@pytest.fixture
-def outsider(db):
-    other = UserFactory(username="other_sup", role=User.Role.SUPERVISOR)
-    Team.objects.create(name="Harbour", supervisor=other)
-    return other
 
 
 @pytest.fixture

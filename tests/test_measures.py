@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Team, User
 from audit.models import AuditEvent
 from clients import insights
 from clients.models import TherapySession
@@ -21,30 +20,11 @@ from flags.models import Flag, FlagReview
 from measures.models import CrisisText, Instrument, MeasureResponse
 from selfreport.models import SelfReportLink
 from supervision import dashboard
-from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
+from tests import teams
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago
 
-
-@pytest.fixture
-def supervisor(db):
-    return UserFactory(username="sup", first_name="Sam", last_name="Super", role=User.Role.SUPERVISOR)
-
-
-@pytest.fixture
-def owner(supervisor):
-    team = Team.objects.create(name="Riverside", supervisor=supervisor)
-    return UserFactory(username="owner", first_name="Olive", last_name="Owner", team=team)
-
-
-@pytest.fixture
-def colleague(owner):
-    return UserFactory(username="colleague", team=owner.team)
-
-
-@pytest.fixture
-def outsider(db):
-    other = UserFactory(username="other_sup", role=User.Role.SUPERVISOR)
-    Team.objects.create(name="Harbour", supervisor=other)
-    return other
+# The team's fixtures (tests/teams.py).
+supervisor, owner, colleague, outsider = teams.supervisor, teams.owner, teams.colleague, teams.outsider
 
 
 @pytest.fixture
