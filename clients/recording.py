@@ -34,7 +34,9 @@ FLAG_ATTRS = [(f.name, f.attname) for f in Flag._meta.concrete_fields if f.name 
 JSON_FIELDS = {f.name for f in Flag._meta.concrete_fields if f.get_internal_type() == "JSONField"}
 SCORE_FIELDS = ["therapist_score", "client_score", "contextual_score", "overall_score"]
 # re-read at every refresh: the client's voice (flags.rules.Walk) and the progress measures (flags.rules.with_measures)
-CLIENT_KINDS = [rules.CLIENT_CONCERN, rules.DISCREPANCY, rules.SAFETY, rules.OFF_TRACK]
+VOICE_KINDS = [rules.CLIENT_CONCERN, rules.DISCREPANCY]
+MEASURE_KINDS = [rules.SAFETY, rules.OFF_TRACK]
+CLIENT_KINDS = VOICE_KINDS + MEASURE_KINDS
 
 
 class StaleSessionError(Exception):
@@ -390,8 +392,14 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     _store_co_ratings(points, stored)
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
     marks, measures = marks_for(reviews), measure_inputs(client)
+    # The client's own voice changes only with their answers or the marks, and both
+    # refresh with a whole walk: after a taken-up walk of sessions they did not rate,
+    # its flags stand as stored (the open ones are read back for the summary and the
+    # off-track rule; the closed ones are neither read nor rewritten).
+    voice = data is None or any(v is not None for p in points for v in p.client_ratings.values())
+    as_stored = [] if voice else [f.as_rule() for f in client.flags.filter(kind__in=VOICE_KINDS, status=Status.OPEN)]
     found = rules.with_measures(
-        walk.flags(marks),
+        [*walk.flags(marks, voice=voice), *as_stored],
         _counted_sessions(client) if measures.responses else [],
         measures,
         domain_of,
@@ -401,7 +409,8 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
     stored = client.flags.all()
     if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
-        stored = stored.filter(Q(status=Status.OPEN) | Q(kind__in=CLIENT_KINDS) | Q(key__in=[f.key for f in wanted]))
+        again = CLIENT_KINDS if voice else MEASURE_KINDS
+        stored = stored.filter(Q(status=Status.OPEN) | Q(kind__in=again) | Q(key__in=[f.key for f in wanted]))
     _write(wanted, {f.key: f for f in stored})
     _set_summary(client, walk.position, walk.after, latest_index, wanted)
     Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
@@ -455,20 +464,19 @@ def _write(wanted: list[Flag], stored: dict[str, Flag]):
         old = stored.get(flag.key)
         if old is not None:
             flag.pk = old.pk
-            changed = [
-                attname for (_, attname), new, was in zip(FLAG_ATTRS, _row(flag), _row(old), strict=True) if new != was
-            ]
+            changed = [a for name, a in FLAG_ATTRS if _differs(name, getattr(flag, a), getattr(old, a))]
             if changed:  # one UPDATE of what changed (bulk_update's CASE over every field costs more)
                 Flag.objects.filter(pk=flag.pk).update(**{attname: getattr(flag, attname) for attname in changed})
     Flag.objects.bulk_create([f for f in wanted if f.pk is None])
 
 
-def _row(flag: Flag) -> list:
-    """A flag's stored values, JSON compared as text: a row whose values all match is not rewritten."""
-    return [
-        json.dumps(getattr(flag, attname), sort_keys=True) if name in JSON_FIELDS else getattr(flag, attname)
-        for name, attname in FLAG_ATTRS
-    ]
+def _differs(name: str, new, was) -> bool:
+    """Whether a stored value must be rewritten: JSON is compared as text when it is not
+    equal as it stands (the rules give tuples where the stored JSON has lists); a row whose
+    values all match is not rewritten."""
+    if new == was:
+        return False
+    return name not in JSON_FIELDS or json.dumps(new, sort_keys=True) != json.dumps(was, sort_keys=True)
 
 
 def set_summary(client: Client, points: list[rules.Point], flags: list[Flag]):

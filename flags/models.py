@@ -133,6 +133,23 @@ class Flag(models.Model):
             resolved_on=flag.resolved_on,
         )
 
+    def as_rule(self) -> rules.Flag:
+        """The rules' flag this row was written from (from_rules, back)."""
+        return rules.Flag(
+            kind=self.kind,
+            opened_session_id=self.opened_session_id,
+            since=self.since,
+            session_ids=tuple(self.session_ids),
+            factors=tuple(self.factor_keys),
+            status=self.status,
+            closed_reason=self.closed_reason,
+            resolved_session_id=self.resolved_session_id,
+            resolved_on=self.resolved_on,
+            latest=self.latest,
+            quiet=self.quiet,
+            facts=dict(self.facts),
+        )
+
     @property
     def identity(self):
         return self.key

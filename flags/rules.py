@@ -208,6 +208,7 @@ class Walk:
 
     def __init__(self, t: Thresholds, domain_of: Mapping[str, str]):
         self.t = t
+        self.keys = sorted(domain_of)  # every factor, in one order (flags.state writes ratings in it)
         rel = {k for k, d in domain_of.items() if d in RELATIONSHIP_DOMAINS}
         self.position = 0  # sessions walked
         self.after: tuple[date, int] | None = None  # the (date, id) of the latest one
@@ -320,9 +321,9 @@ class Walk:
                 )
             state[:] = [score, current]
 
-    def flags(self, marks: Marks = Marks(), discharged: bool = False) -> list[Flag]:
+    def flags(self, marks: Marks = Marks(), discharged: bool = False, voice: bool = True) -> list[Flag]:
         """The flags closed since the walk began or was taken up, the open ones and the
-        client's own voice; in the order `evaluate` gives them."""
+        client's own voice (unless `voice` is false); in the order `evaluate` gives them."""
 
         def by_factor(flag):
             return (flag.factors[0], flag.since, flag.opened_session_id)
@@ -333,7 +334,7 @@ class Walk:
         flags = [
             *closed["episode"],
             *([self.episode.flag()] if self.episode else []),
-            *client_flags(self.answered, self.t, marks),
+            *(client_flags(self.answered, self.t, marks) if voice else []),
             *(_quiet_if_known(f, marks) for f in sorted(weak, key=by_factor)),
             *(_quiet_if_known(f, marks) for f in sorted(context, key=by_factor)),
         ]

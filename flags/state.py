@@ -30,7 +30,7 @@ def fingerprint(t: rules.Thresholds, domain_of: dict[str, str]) -> str:
 
 
 def dump(walk: rules.Walk) -> dict:
-    h, e = walk.history, walk.episode
+    h, e, keys = walk.history, walk.episode, walk.keys
     return {
         "position": walk.position,
         "after": _day_id(walk.after),
@@ -56,7 +56,9 @@ def dump(walk: rules.Walk) -> dict:
         },
         "weak": {key: [[pk, day.isoformat(), value] for pk, day, value in run] for key, run in walk.weak.items()},
         "context": {key: [previous, _flag(current)] for key, (previous, current) in walk.context.items()},
-        "answered": [[p.id, p.date.isoformat(), dict(p.ratings), dict(p.client_ratings)] for p in walk.answered],
+        "answered": [
+            [p.id, p.date.isoformat(), _code(p.ratings, keys), _code(p.client_ratings, keys)] for p in walk.answered
+        ],
     }
 
 
@@ -90,11 +92,32 @@ def load(data: dict, t: rules.Thresholds, domain_of: dict[str, str]) -> rules.Wa
     for key, (previous, current) in data["context"].items():
         if key in walk.context:
             walk.context[key] = [previous, _from_flag(current)]
+    keys = walk.keys
     walk.answered = [
-        rules.Point(id=pk, date=date.fromisoformat(day), ratings=ratings, client_ratings=theirs)
+        rules.Point(
+            id=pk, date=date.fromisoformat(day), ratings=_decode(ratings, keys), client_ratings=_decode(theirs, keys)
+        )
         for pk, day, ratings, theirs in data["answered"]
     ]
     return walk
+
+
+def _code(ratings, keys: list[str]) -> str | dict:
+    """A session's ratings as one character per factor (in `keys` order): the
+    digit, "." for "not assessed", "-" for no entry. The self-reported sessions
+    are kept for the client's own voice, so this keeps a long history small (a
+    dict of factor names costs about ten times as much); ratings it cannot
+    write so stay a dict."""
+    writable = all(v is None or (type(v) is int and 0 <= v <= 9) for v in ratings.values())
+    if not writable or not set(ratings) <= set(keys):
+        return dict(ratings)
+    return "".join("-" if k not in ratings else "." if ratings[k] is None else str(ratings[k]) for k in keys)
+
+
+def _decode(code, keys: list[str]) -> dict:
+    if isinstance(code, dict):
+        return code
+    return {k: None if c == "." else int(c) for k, c in zip(keys, code, strict=True) if c != "-"}
 
 
 def _fraction(value: Fraction) -> list[int]:

@@ -5,6 +5,7 @@ neither may change what is stored. A new session after the latest one takes up
 the stored walk (clients.models.FlagWalk) and reads only itself: that path too
 must leave what a recomputation leaves."""
 
+import json
 import random
 from datetime import timedelta
 
@@ -15,9 +16,11 @@ from clients import recording
 from clients.models import FlagWalk, TherapySession
 from clients.recording import refresh_flags, save_session, void_session
 from factors.models import Factor
-from flags import state
+from flags import rules, state
 from flags.models import Flag
+from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, UserFactory
+from tests.measure_data import answer as answer_measure
 
 pytestmark = pytest.mark.django_db
 FIELDS = [f.attname for f in Flag._meta.concrete_fields if f.name != "id"]
@@ -113,3 +116,76 @@ def test_a_new_latest_session_reads_only_itself_and_a_back_dated_one_the_whole_s
     client.refresh_from_db()
     assert (client.session_count, FlagWalk.objects.get(client=client).data["position"]) == (31, 31)
     assert stored(client) == recomputed(client)
+
+
+def answer(session, clinician, scores):
+    """The client answers a self-report link for `session` ({question: score or None})."""
+    link, _ = SelfReportLink.create_for(session, clinician)
+    SelfReportLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
+    SelfReportRating.objects.bulk_create(SelfReportRating(link=link, question=q, score=v) for q, v in scores.items())
+    refresh_flags(session.client)
+
+
+def test_a_long_self_reported_history_keeps_a_small_walk_and_the_flags_of_a_recomputation(taken_up):
+    """Every self-reported session stays in the stored walk (the client's own voice is
+    re-read with the marks on every save), one character per factor: the walk of a
+    client who answered 40 times stays a few kilobytes, and the saves that take it up
+    leave the flags a recomputation leaves, client concerns and discrepancies included
+    (and the off-track flag that names the open ones)."""
+    rng = random.Random(7)
+    clinician = UserFactory()
+    client = ClientFactory(clinician=clinician)
+    factors = list(Factor.objects.in_form_order())
+    questions = list(Question.objects.filter(active=True, factor__isnull=False))
+    today = timezone.localdate()
+    answered = 0
+    for n in range(40):
+        session = TherapySession(client=client, date=today - timedelta(days=300 - 7 * n), setting="online")
+        save_session(session, ratings(rng, factors, 4.0))
+        theirs = {q: rng.choice([None, 1, 2, 3, 4, 5]) for q in questions[: rng.randrange(1, len(questions) + 1)]}
+        answer(session, clinician, theirs)
+        answered += any(v is not None for v in theirs.values())
+        if n % 4 == 0:  # a PHQ-9 going up: off track, and "alliance weak too" reads the open client concerns
+            answer_measure(session, total=min(23, 10 + n // 3))
+            refresh_flags(client)
+        assert stored(client) == recomputed(client), n
+    kinds = set(Flag.objects.filter(client=client).values_list("kind", flat=True))
+    assert {"client_concern", "discrepancy", "off_track"} <= kinds
+    data = FlagWalk.objects.get(client=client).data
+    assert len(data["answered"]) == answered > 30
+    assert all(isinstance(code, str) for _, _, ours, theirs in data["answered"] for code in (ours, theirs))
+    assert len(json.dumps(data["answered"])) < 40 * 60  # the dict form took about 500 bytes a session
+    taken_up.clear()
+    for n in range(3):
+        session = TherapySession(client=client, date=today - timedelta(days=2 - n), setting="online")
+        save_session(session, ratings(rng, factors, 2.0))
+        assert stored(client) == recomputed(client), n
+    assert len(taken_up) == 3
+
+
+def test_a_walk_stored_with_ratings_by_name_is_still_taken_up():
+    """Walks stored before the compact form (ratings as {factor: value}) load to the same walk."""
+    domain_of = dict(Factor.objects.values_list("key", "domain"))
+    keys = sorted(domain_of)
+    t = rules.Thresholds()
+    walk = rules.Walk(t, domain_of)
+    rng = random.Random(3)
+    for n in range(12):
+        ours = {k: rng.choice([None, 1, 2, 3, 4, 5]) for k in keys if rng.random() < 0.9}
+        theirs = {k: rng.choice([None, 1, 2, 5]) for k in keys[:5] if rng.random() < 0.7}
+        walk.feed(
+            rules.Point(
+                id=n + 1, date=timezone.localdate() - timedelta(days=99 - n), ratings=ours, client_ratings=theirs
+            )
+        )
+    data = state.dump(walk)
+    legacy = {
+        **data,
+        "answered": [[p.id, p.date.isoformat(), dict(p.ratings), dict(p.client_ratings)] for p in walk.answered],
+    }
+    assert data["answered"] != legacy["answered"]
+    for stored_form in (data, legacy):
+        loaded = state.load(json.loads(json.dumps(stored_form)), t, domain_of)
+        assert loaded.answered == walk.answered
+        assert state.dump(loaded) == data
+        assert loaded.flags() == [f for f in walk.flags() if f not in walk.closed]  # closed ones are stored as rows
