@@ -102,22 +102,25 @@ def load(data: dict, t: rules.Thresholds, domain_of: dict[str, str]) -> rules.Wa
     return walk
 
 
-def _code(ratings, keys: list[str]) -> str | dict:
+def _code(ratings, keys: list[str]) -> str | list:
     """A session's ratings as one character per factor (in `keys` order): the
-    digit, "." for "not assessed", "-" for no entry. The self-reported sessions
-    are kept for the client's own voice, so this keeps a long history small (a
-    dict of factor names costs about ten times as much); ratings it cannot
-    write so stay a dict."""
-    writable = all(v is None or (type(v) is int and 0 <= v <= 9) for v in ratings.values())
-    if not writable or not set(ratings) <= set(keys):
-        return dict(ratings)
-    return "".join("-" if k not in ratings else "." if ratings[k] is None else str(ratings[k]) for k in keys)
+    digit, "." for "not assessed", "-" for no entry; answers to questions that
+    are not about a factor (or not 0-9) follow in a dict: [code, {key: value}].
+    The self-reported sessions are kept for the client's own voice, so this
+    keeps a long history small (a dict of factor names costs about ten times
+    as much)."""
+    coded, rest = {}, {}
+    for k, v in ratings.items():
+        (coded if k in keys and (v is None or (type(v) is int and 0 <= v <= 9)) else rest)[k] = v
+    code = "".join("-" if k not in coded else "." if coded[k] is None else str(coded[k]) for k in keys)
+    return [code, rest] if rest else code
 
 
 def _decode(code, keys: list[str]) -> dict:
-    if isinstance(code, dict):
+    if isinstance(code, dict):  # stored before the compact form
         return code
-    return {k: None if c == "." else int(c) for k, c in zip(keys, code, strict=True) if c != "-"}
+    code, rest = (code, {}) if isinstance(code, str) else code
+    return {**{k: None if c == "." else int(c) for k, c in zip(keys, code, strict=True) if c != "-"}, **rest}
 
 
 def _fraction(value: Fraction) -> list[int]:
