@@ -102,7 +102,14 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["-urgency", "-since", "pk"]
-        indexes = [models.Index(fields=["client", "status"], name="flag_client_status")]
+        indexes = [
+            models.Index(fields=["client", "status"], name="flag_client_status"),
+            # The queues' flags (in_queue): the caseload's and the team queue's badges, and the
+            # queue's order (the most urgent unreviewed flag of each client) without the closed.
+            models.Index(
+                fields=["client", "-urgency"], condition=Q(status="open", quiet=False), name="flag_in_queue"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="flag_unique_identity_per_client"),
             models.CheckConstraint(condition=Q(kind__in=STORED_KINDS), name="flag_kind_valid"),
