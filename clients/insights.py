@@ -420,9 +420,10 @@ def mark_weakest(cells):
         cell.weakest = cell.mean <= cutoff
 
 
-def factor_map(clients, columns, by):
+def factor_map(clients, columns, by, factors):
     """Heat map of the ratings in each client's latest session, one column per
-    clinician (by="clinician") or per client (by="client"); one query."""
+    clinician (by="clinician") or per client (by="client"), one row per factor
+    (`factors`, in form order); one query."""
     column_of = {
         c.latest_session_id: (c.clinician_id if by == "clinician" else c.pk) for c in clients if c.latest_session_id
     }
@@ -441,7 +442,6 @@ def factor_map(clients, columns, by):
         cells[factor_id][key] = Cell(mean=round(total / n, 1), count=n)
     for column in {key for by_column in cells.values() for key in by_column}:
         mark_weakest([c for by_column in cells.values() if (c := by_column.get(column))])
-    factors = list(Factor.objects.in_form_order())
     rows = [
         (label, [(f, [cells[f.pk].get(col.pk) for col in columns]) for f in factors if f.domain == value])
         for value, label in Domain.choices

@@ -92,6 +92,7 @@ def caseload(request):
     log.record_list("clients.caseload", [c.pk for c in rows])
     own = clinician == request.user
     params = {"status": status, "q": query, **({} if own else {"clinician": clinician.pk})}
+    factors = list(Factor.objects.in_form_order())
     return render(
         request,
         "clients/caseload.html",
@@ -102,8 +103,8 @@ def caseload(request):
             "rows": rows,
             "page_query": urlencode({**params, "sort": sort}) + "&",
             "columns": _sort_columns(sort, params),
-            "factor_names": dict(Factor.objects.values_list("key", "name")),
-            "factor_map": insights.factor_map(rows, rows, by="client"),
+            "factor_names": {f.key: f.name for f in factors},
+            "factor_map": insights.factor_map(rows, rows, by="client", factors=factors),
             "status": status,
             "status_label": STATUS_FILTERS[status],
             "status_filters": STATUS_FILTERS,

@@ -94,6 +94,7 @@ def team_dashboard(request):
     form = dashboard.QueueFilterForm(request.GET, clinicians=user.supervisees())
     page, rows, page_query = _queue_page(request, Client.objects.supervised_by(user), form)
     log.record_list("supervision.team_dashboard", [c.pk for c in rows])
+    factors = list(Factor.objects.in_form_order())
     return render(
         request,
         "supervision/dashboard.html",
@@ -104,8 +105,8 @@ def team_dashboard(request):
             "page": page,
             "rows": rows,
             "page_query": page_query,
-            "factor_names": dict(Factor.objects.values_list("key", "name")),
-            "factor_map": insights.factor_map(clients, clinicians, by="clinician"),
+            "factor_names": {f.key: f.name for f in factors},
+            "factor_map": insights.factor_map(clients, clinicians, by="clinician", factors=factors),
         },
     )
 

@@ -118,9 +118,9 @@ def test_the_caseload_query_count_does_not_grow_with_clients(owner_client, owner
     for client in ClientFactory.create_batch(count, clinician=owner):
         TherapySessionFactory.create_batch(3, client=client)
     # 1 session, 2 user, 3 page count, 4 clients with summaries, 5 recent sessions for the
-    # sparklines (prefetch), 6 open flags (prefetch), 7 factor names for the flag badges,
-    # 8 latest ratings for the factor map, 9 the factors (its rows), 10 the supervisor's reviews of the
-    # stalled clients on the page, 11 the audit row naming the clients shown
-    with django_assert_num_queries(11):
+    # sparklines (prefetch), 6 open flags (prefetch), 7 the factors (the badges' names and the
+    # factor map's rows), 8 latest ratings for the factor map, 9 the supervisor's reviews of the
+    # stalled clients on the page, 10 the audit row naming the clients shown
+    with django_assert_num_queries(10):
         response = owner_client.get(URL)
     assert len(rows(response)) == min(count, 25)

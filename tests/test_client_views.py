@@ -161,10 +161,10 @@ def test_the_client_page_query_count_does_not_grow_with_sessions(
     # 8-10 the whole series (ratings, the client's self-reports, sessions) for chart and rules, 11 stored
     # flags, 12 the marks on them, 13 the client's PHQ-9/GAD-7 responses (none here: no instruments
     # query), 14 tried prompts, 15 prompts for the open flags, 16-17 the base rate for the tried prompt
-    # (the clinician's trials and their ratings of its factor), 18 review notes, 19 self-report links,
-    # 20 the names of the client's questions, 21 the earlier (superseded) answer sets, 22 the audit row
-    # for viewing the record
-    with django_assert_num_queries(22):
+    # (the clinician's trials and their ratings of its factor), 18 review notes, 19 the self-report
+    # links (recent, shown and superseded from one query; no answers here, so no question names and no
+    # earlier answer sets), 20 the audit row for viewing the record
+    with django_assert_num_queries(20):
         response = owner_client.get(reverse("client_detail", args=[their_client.pk]))
     assert len(response.context["insight"].flags) == 12  # every factor persistently weak
     assert len(response.context["chart"]["labels"]) == count

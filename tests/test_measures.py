@@ -454,7 +454,7 @@ def test_the_client_page_reads_every_measure_in_a_fixed_number_of_queries(
     # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the page,
     # 8 their ratings, 9-11 the series (ratings, self-reports, sessions), 12 stored flags, 13 their marks,
     # 14 the client's measure responses, 15 the instruments in use with their item counts, 16 their bands,
-    # 17 tried prompts, 18 review notes, 19 self-report links, 20 question names, 21 earlier answer sets
-    with django_assert_num_queries(21):
+    # 17 tried prompts, 18 review notes, 19 self-report links (no answers: no question names)
+    with django_assert_num_queries(19):
         response = client.get(reverse("client_detail", args=[person.pk]))
     assert len(response.context["insight"].measures.responses) == 2 * measured

@@ -211,11 +211,11 @@ def test_the_dashboard_query_count_stays_flat(
     sup_client.force_login(supervisor)  # a fresh session: a build over a minute would make the request note the time
     # 1 session, 2 user, 3 clinicians, 4 team clients with summaries, 5 weekly means, 6 queue count,
     # 7 queue page (with each client's most urgent unreviewed flag), 8 its open flags (who reviewed them
-    # is stored on each), 9 the reviews of stalled spells, 10 factor names, 11 factor map ratings,
-    # 12 factors, 13 the audit row naming the clients shown, 14 the clinician filter's choices,
-    # 15 calibration against clients' self-reports, 16 calibration against observers
+    # is stored on each), 9 the reviews of stalled spells, 10 the audit row naming the clients shown,
+    # 11 factors (the badges' names and the map's rows), 12 factor map ratings, 13 the clinician
+    # filter's choices, 14 calibration against clients' self-reports, 15 calibration against observers
     # (tests/test_calibration.py pins the same count with self-reports and observations in the team)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = sup_client.get(DASHBOARD)
     assert len(response.context["overview"]) == clinicians
 

@@ -8,9 +8,12 @@ from django import forms
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone, translation
+from django.utils.html import format_html
 
 from alliance.links import pk_url
 from clients.forms import QuickSelect
+from flags import labels, rules
+from flags.templatetags.flag_tags import PER_FACTOR, STYLES, flag_badge
 
 # What the templates drew before factors/templatetags/choice_buttons.py, choice by choice.
 LOOPS = {
@@ -175,3 +178,47 @@ def test_the_day_filter_follows_the_language_after_remembering_a_date():
     assert american != british
     assert american == "Nov. 26, 2026"
     assert british == "26 Nov 2026"
+
+
+def _format_html_badge(flag, names):
+    """flag_badge as it was written with format_html, for comparison."""
+    symbol, css = STYLES[flag.kind]
+    word = labels.kind_label(flag.kind)
+    if flag.status != rules.OPEN:
+        word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
+    factors = [names.get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
+    if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
+        factors = [labels.instrument_name(flag.facts.get("instrument", ""))]
+        if flag.facts.get("alliance") and flag.status == rules.OPEN:
+            factors[0] += f" · alliance {flag.facts['alliance']} too"
+    text = f"{word}: {', '.join(factors)}" if factors else word
+    return format_html(
+        '<span class="badge flag {}{}" title="{}"><span aria-hidden="true">{} </span>{}</span>',
+        css,
+        " flag-quiet" if flag.quiet else "",
+        labels.detail(flag, names),
+        symbol,
+        text,
+    )
+
+
+@pytest.mark.parametrize("status", ["open", "closed"])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_flag_badges_draw_what_format_html_drew_and_escape_names(status, quiet):
+    names = {"openness": HOSTILE, "communication": "Communication"}
+    facts = {"instrument": "phq9", "alliance": "weak", "ratings": [2, 1], "client": 1, "clinician": 4}
+    for kind in STYLES:
+        flag = rules.Flag(
+            kind=kind,
+            opened_session_id=1,
+            since=datetime.date(2026, 3, 1),
+            session_ids=(1, 2),
+            factors=("openness", "communication"),
+            status=status,
+            quiet=quiet,
+            latest=1,
+            facts={**facts, "before": 5, "after": 2, "days": 40, "interval": 7, "margin": 5, "sds": 2},
+        )
+        drawn = flag_badge(flag, names)
+        assert drawn == _format_html_badge(flag, names), kind
+        assert HOSTILE not in drawn
