@@ -191,3 +191,35 @@ def test_a_walk_stored_with_ratings_by_name_is_still_taken_up():
         assert loaded.answered == walk.answered
         assert state.dump(loaded) == data
         assert loaded.flags() == [f for f in walk.flags() if f not in walk.closed]  # closed ones are stored as rows
+
+
+def test_off_track_names_the_alliance_factors_in_the_order_of_a_recomputation_after_a_taken_up_save(taken_up):
+    """An open off-track flag names the relationship factors of the open client concerns
+    and weak ratings ("alliance weak too"), in the order the walk gives them: client
+    concerns before low factors. A save that takes up the walk reads the open client
+    concerns back from their rows, after the walk's low factors: the order must not change."""
+    clinician = UserFactory()
+    client = ClientFactory(clinician=clinician)
+    factors = list(Factor.objects.in_form_order())
+    asked = {q.factor.key: q for q in Question.objects.active() if q.factor_id}
+    relationship = sorted(f.key for f in factors if f.domain in ("therapist", "client") and f.key in asked)
+    concern_on, low_on = relationship[0], relationship[1]  # a concern on one factor, a low rating of another
+    today = timezone.localdate()
+
+    def rate(n):
+        session = TherapySession(client=client, date=today - timedelta(days=30 - 7 * n), setting="online")
+        save_session(session, {f: (1 if f.key == low_on else 4, "") for f in factors})
+        return session
+
+    first = rate(0)
+    answer_measure(first, total=8)
+    second = rate(1)
+    answer_measure(second, total=20)  # reliably worse: off track
+    answer(second, clinician, {q: (1 if key == concern_on else 4) for key, q in asked.items()})
+    off_track = Flag.objects.get(client=client, kind="off_track", status="open")
+    assert off_track.factor_keys == [concern_on, low_on]  # a whole walk: the client concern first
+    taken_up.clear()
+    rate(2)  # a new latest session, not rated by the client: the walk is taken up
+    assert len(taken_up) == 1
+    off_track = Flag.objects.get(client=client, kind="off_track", status="open")
+    assert stored(client) == recomputed(client), off_track.factor_keys
