@@ -394,12 +394,22 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     marks, measures = marks_for(reviews), measure_inputs(client)
     # The client's own voice changes only with their answers or the marks, and both
     # refresh with a whole walk: after a taken-up walk of sessions they did not rate,
-    # its flags stand as stored (the open ones are read back for the summary and the
-    # off-track rule; the closed ones are neither read nor rewritten).
+    # its flags stand as stored (the open ones are read back, with the rows that may
+    # change, for the summary and the off-track rule; the closed ones are neither read
+    # nor rewritten).
     voice = data is None or any(v is not None for p in points for v in p.client_ratings.values())
-    as_stored = [] if voice else [f.as_rule() for f in client.flags.filter(kind__in=VOICE_KINDS, status=Status.OPEN)]
+    walked = walk.flags(marks, voice=None if voice else [])
+    stored = client.flags.all()
+    if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
+        # (the measures' flags are all read: every other flag wanted is one of the walk's)
+        again = CLIENT_KINDS if voice else MEASURE_KINDS
+        stored = stored.filter(Q(status=Status.OPEN) | Q(kind__in=again) | Q(key__in=[f.identity for f in walked]))
+    stored = {f.key: f for f in stored}
+    if not voice:
+        as_stored = [f.as_rule() for f in stored.values() if f.kind in VOICE_KINDS and f.is_open]
+        walked = walk.flags(marks, voice=as_stored)
     found = rules.with_measures(
-        [*walk.flags(marks, voice=voice), *as_stored],
+        walked,
         _counted_sessions(client) if measures.responses else [],
         measures,
         domain_of,
@@ -407,11 +417,7 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
         discharged=client.status == Client.Status.DISCHARGED,
     )
     wanted = apply_reviews([Flag.from_rules(client, f, domain_of) for f in found], reviews)
-    stored = client.flags.all()
-    if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
-        again = CLIENT_KINDS if voice else MEASURE_KINDS
-        stored = stored.filter(Q(status=Status.OPEN) | Q(kind__in=again) | Q(key__in=[f.key for f in wanted]))
-    _write(wanted, {f.key: f for f in stored})
+    _write(wanted, stored)
     _set_summary(client, walk.position, walk.after, latest_index, wanted)
     Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
     kept = {**state.dump(walk), "latest_index": latest_index}

@@ -321,9 +321,14 @@ class Walk:
                 )
             state[:] = [score, current]
 
-    def flags(self, marks: Marks = Marks(), discharged: bool = False, voice: bool = True) -> list[Flag]:
+    def flags(
+        self, marks: Marks = Marks(), discharged: bool = False, voice: Sequence[Flag] | None = None
+    ) -> list[Flag]:
         """The flags closed since the walk began or was taken up, the open ones and the
-        client's own voice (unless `voice` is false); in the order `evaluate` gives them."""
+        client's own voice; in the order `evaluate` gives them. `voice`: the client's
+        voice as it stands (stored), in place of a re-read of their answers; it takes
+        the place and the order client_flags gives it (the off-track flag names the
+        alliance's factors in this order)."""
 
         def by_factor(flag):
             return (flag.factors[0], flag.since, flag.opened_session_id)
@@ -334,13 +339,18 @@ class Walk:
         flags = [
             *closed["episode"],
             *([self.episode.flag()] if self.episode else []),
-            *(client_flags(self.answered, self.t, marks) if voice else []),
+            *(client_flags(self.answered, self.t, marks) if voice is None else sorted(voice, key=_voice_order)),
             *(_quiet_if_known(f, marks) for f in sorted(weak, key=by_factor)),
             *(_quiet_if_known(f, marks) for f in sorted(context, key=by_factor)),
         ]
         if discharged:
             flags = [replace(f, status=CLOSED, closed_reason=DISCHARGED) if f.is_open else f for f in flags]
         return flags
+
+
+def _voice_order(flag: Flag):
+    """client_flags' order: by the key answered, a client concern before a discrepancy, oldest first."""
+    return (flag.factors[0], (CLIENT_CONCERN, DISCREPANCY).index(flag.kind), flag.since, flag.opened_session_id)
 
 
 _GROUPS = {"episode": EPISODE_KINDS, "weak": (LOW_FACTOR, PERSISTENT), "context": (CONTEXT_CHANGE,)}
