@@ -392,12 +392,18 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     _store_co_ratings(points, stored)
     reviews = list(FlagReview.objects.filter(client=client).select_related("as_of_session"))
     marks, measures = marks_for(reviews), measure_inputs(client)
-    # The client's own voice changes only with their answers or the marks, and both
-    # refresh with a whole walk: after a taken-up walk of sessions they did not rate,
-    # its flags stand as stored (the open ones are read back, with the rows that may
-    # change, for the summary and the off-track rule; the closed ones are neither read
-    # nor rewritten).
-    voice = data is None or any(v is not None for p in points for v in p.client_ratings.values())
+    # The client's own voice changes only with their answers or the "discussed" marks:
+    # after a taken-up walk of sessions they did not rate, with the marks as they were
+    # when the walk was stored, its flags stand as stored (the open ones are read back,
+    # with the rows that may change, for the summary and the off-track rule; the closed
+    # ones are neither read nor rewritten). Every writer of answers or marks walks the
+    # whole series anyway; the digest keeps this true for one that would not.
+    discussed = state.marks_digest(marks)
+    voice = (
+        data is None
+        or data.get("discussed") != discussed
+        or any(v is not None for p in points for v in p.client_ratings.values())
+    )
     walked = walk.flags(marks, voice=None if voice else [])
     stored = client.flags.all()
     if data is not None:  # the rows that may change: the rest closed before the walk and stay as they are
@@ -420,7 +426,7 @@ def _refresh(client: Client, appended: TherapySession | None) -> list[Flag]:
     _write(wanted, stored)
     _set_summary(client, walk.position, walk.after, latest_index, wanted)
     Client.objects.filter(pk=client.pk).update(**{name: getattr(client, name) for name in SUMMARY_FIELDS})
-    kept = {**state.dump(walk), "latest_index": latest_index}
+    kept = {**state.dump(walk), "latest_index": latest_index, "discussed": discussed}
     if not FlagWalk.objects.filter(client=client).update(fingerprint=fingerprint, data=kept):
         FlagWalk.objects.create(client=client, fingerprint=fingerprint, data=kept)
     return wanted

@@ -199,8 +199,9 @@ class Walk:
     `evaluate` finds them. A walk can be stored (flags.state) and taken up again
     when a newer session is added, so a save reads and walks only the sessions
     after the stored state (clients.recording): its flags are then the ones that
-    closed since, the open ones and the client's own voice (re-read every time,
-    with the marks); the rest are as they were.
+    closed since, the open ones and the client's own voice (re-read from the kept
+    answers when the walk reads new answers or the marks changed, else passed in
+    as stored); the rest are as they were.
 
     A new session-derived rule is walked here: its state in `feed`, its flags in
     `flags`, what it keeps between saves in flags.state (and RULES_VERSION there).

@@ -102,6 +102,13 @@ def load(data: dict, t: rules.Thresholds, domain_of: dict[str, str]) -> rules.Wa
     return walk
 
 
+def marks_digest(marks: rules.Marks) -> str:
+    """The "discussed" marks, as a short digest: stored with a walk, so that a save
+    re-reads the client's voice if they changed since (clients.recording)."""
+    text = json.dumps(sorted((key, list(cut)) for key, cut in marks.discussed.items()), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _code(ratings, keys: list[str]) -> str | list:
     """A session's ratings as one character per factor (in `keys` order): the
     digit, "." for "not assessed", "-" for no entry; answers to questions that

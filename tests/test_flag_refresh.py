@@ -10,6 +10,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from clients import recording
@@ -17,12 +18,14 @@ from clients.models import FlagWalk, TherapySession
 from clients.recording import refresh_flags, save_session, void_session
 from factors.models import Factor
 from flags import rules, state
-from flags.models import Flag
+from flags.models import Flag, FlagReview
 from selfreport.models import Question, SelfReportLink, SelfReportRating
+from tests import teams
 from tests.factories import ClientFactory, UserFactory
 from tests.measure_data import answer as answer_measure
 
 pytestmark = pytest.mark.django_db
+supervisor, owner = teams.supervisor, teams.owner
 FIELDS = [f.attname for f in Flag._meta.concrete_fields if f.name != "id"]
 
 
@@ -128,7 +131,7 @@ def answer(session, clinician, scores):
 
 def test_a_long_self_reported_history_keeps_a_small_walk_and_the_flags_of_a_recomputation(taken_up):
     """Every self-reported session stays in the stored walk (the client's own voice is
-    re-read with the marks on every save), one character per factor: the walk of a
+    re-read from it when the marks change), one character per factor: the walk of a
     client who answered 40 times stays a few kilobytes, and the saves that take it up
     leave the flags a recomputation leaves, client concerns and discrepancies included
     (and the off-track flag that names the open ones)."""
@@ -223,3 +226,89 @@ def test_off_track_names_the_alliance_factors_in_the_order_of_a_recomputation_af
     assert len(taken_up) == 1
     off_track = Flag.objects.get(client=client, kind="off_track", status="open")
     assert stored(client) == recomputed(client), off_track.factor_keys
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_write_path_in_any_order_leaves_the_flags_of_a_recomputation(seed, client, owner, supervisor):
+    """New, back-dated, edited and voided sessions, self-report answers, marks posted through
+    the view (discussed, reviewed) and PHQ-9 answers, mixed at random (a review found the
+    voice's order after a taken-up save with a longer run of this)."""
+    rng = random.Random(seed)
+    c = ClientFactory(clinician=owner)
+    factors = list(Factor.objects.in_form_order())
+    questions = list(Question.objects.active())
+    today = timezone.localdate()
+    used, level = set(), 3.0
+    for step in range(45):
+        level = max(1.5, min(4.8, level + rng.gauss(0, 0.8)))
+        sessions = list(c.sessions.counted().order_by("date", "pk"))
+        action = (
+            rng.choices(
+                ["new", "back", "edit", "void", "answer", "discussed", "reviewed", "measure"],
+                weights=[8, 1, 1, 0.5, 3, 2, 1, 2],
+            )[0]
+            if sessions
+            else "new"
+        )
+        if action in ("new", "back"):
+            day = step * 7 if action == "new" else rng.randrange(0, step * 7 + 1)
+            if day in used:
+                continue
+            used.add(day)
+            s = TherapySession(client=c, date=today - timedelta(days=400 - day), setting="online")
+            save_session(s, {f: (max(1, min(5, round(level + rng.gauss(0, 1)))), "") for f in factors})
+        elif action == "edit":
+            save_session(
+                rng.choice(sessions), {f: (max(1, min(5, round(level + rng.gauss(0, 1)))), "") for f in factors}
+            )
+        elif action == "void":
+            void_session(rng.choice(sessions), owner, "error")
+        elif action == "answer":
+            s = rng.choice(sessions[-3:])
+            link, _ = SelfReportLink.create_for(s, owner)
+            SelfReportLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
+            SelfReportRating.objects.bulk_create(
+                SelfReportRating(link=link, question=q, score=rng.choice([None, 1, 2, 3, 4, 5])) for q in questions
+            )
+            refresh_flags(c)
+        elif action == "measure":
+            answer_measure(rng.choice(sessions[-2:]), total=rng.randrange(5, 24))
+            refresh_flags(c)
+        else:
+            kinds = (
+                ["client_concern", "discrepancy"] if rng.random() < 0.8 else ["low_factor", "persistent", "off_track"]
+            )
+            opened = list(Flag.objects.filter(client=c, status="open", kind__in=kinds))
+            if not opened:
+                continue
+            who = owner if action == "discussed" else supervisor
+            client.force_login(who)
+            r = client.post(reverse("flag_mark", args=[c.pk, action]), {"key": rng.choice(opened).key})
+            assert r.status_code == 302
+        assert stored(c) == recomputed(c), (step, action)
+
+
+def test_a_discussed_mark_written_without_a_refresh_is_read_at_the_next_save(owner):
+    """Every writer of marks refreshes the flags today; a save that takes up the walk still
+    re-reads the client's voice when the "discussed" marks differ from the walk's."""
+    client = ClientFactory(clinician=owner)
+    factors = list(Factor.objects.in_form_order())
+    communication = Question.objects.get(active=True, key="communication")
+    today = timezone.localdate()
+    for n in range(4):
+        session = TherapySession(client=client, date=today - timedelta(days=30 - 7 * n), setting="online")
+        save_session(session, {f: (4, "") for f in factors})
+        answer(session, owner, {communication: 1})
+    concern = Flag.objects.get(client=client, kind="client_concern", status="open")
+    FlagReview.objects.create(
+        client=client,
+        key=concern.key,
+        kind=concern.kind,
+        since=concern.since,
+        action=FlagReview.Action.DISCUSSED,
+        by=owner,
+        as_of_session=client.sessions.order_by("-date").first(),
+    )
+    save_session(TherapySession(client=client, date=today, setting="online"), {f: (4, "") for f in factors})
+    assert Flag.objects.get(key=concern.key).closed_reason == "discussed"
+    assert stored(client) == recomputed(client)
