@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest, Lower, Replace, RowNumber
 from django.utils import timezone
 
@@ -98,7 +98,8 @@ class ClientQuerySet(models.QuerySet):
     def for_dashboard(self, supervisor, today=None):
         """The team overview's query: the active clients of `supervisor`'s clinicians
         with their summaries, sessions in the last 30 days, the index they had 30
-        days ago (the number of open flags is stored on the row)."""
+        days ago and whether they are stalled today (the number of open flags is
+        stored on the row), as named rows, not models: a team has hundreds."""
         today = today or timezone.localdate()
         month_ago = today - timedelta(days=30)
         then = TherapySession.objects.counted().filter(client=OuterRef("pk"), date__lte=month_ago)
@@ -113,10 +114,21 @@ class ClientQuerySet(models.QuerySet):
         return (
             self.supervised_by(supervisor)
             .active()
-            .with_summary(today)
             .annotate(
                 sessions_30d=Coalesce(Subquery(recent), Value(0)),
                 index_30d_ago=Subquery(then.values("overall_score")[:1]),
+                stalled=ExpressionWrapper(self.stalled(today), output_field=models.BooleanField()),
+            )
+            .values_list(
+                "pk",
+                "clinician_id",
+                "latest_session_id",
+                "latest_index",
+                "open_flag_count",
+                "sessions_30d",
+                "index_30d_ago",
+                "stalled",
+                named=True,
             )
         )
 

@@ -205,7 +205,7 @@ def team_overview(clinicians, clients, today=None):
             continue
         row.active_clients += 1
         row.sessions_30d += client.sessions_30d
-        row.open_flags += client.open_flag_count + (1 if client.stalled_flag(today) else 0)
+        row.open_flags += client.open_flag_count + (1 if client.stalled else 0)
         if client.latest_index is not None:
             latest[row.clinician.pk].append(client.latest_index)
             if client.index_30d_ago is not None:
