@@ -1,8 +1,7 @@
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from clients.models import VOID_REASON_LENGTH, Client, TherapySession
@@ -24,24 +23,36 @@ class DateInput(forms.DateInput):
 class QuickSelect(forms.Select):
     """A Select drawn in Python. Django's own draws every option through two template
     includes (about 70 µs each), so a caseload of clients cost the session form several
-    milliseconds on every load. Same markup: attributes through flatatt, every value escaped."""
+    milliseconds on every load. Same markup: attributes in their order (_attrs), every value escaped."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
         for group, options, _ in widget["optgroups"]:
             if group is not None:
                 parts.append(format_html('<optgroup label="{}">', group))
             for option in options:
                 parts.append(
                     format_html(
-                        '<option value="{}"{}>{}</option>', option["value"], flatatt(option["attrs"]), option["label"]
+                        '<option value="{}"{}>{}</option>', option["value"], _attrs(option["attrs"]), option["label"]
                     )
                 )
             if group is not None:
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703 every part built by format_html
+
+
+def _attrs(attrs):
+    """Attributes as django/forms/widgets/attrs.html writes them: in their order, True as a
+    bare name, False left out, every value escaped."""
+    return mark_safe(  # noqa: S308  # nosec B308, B703 names are the widget's own, values escaped
+        "".join(
+            f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
 
 
 class VersionField(forms.IntegerField):

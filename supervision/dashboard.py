@@ -18,6 +18,7 @@ from accounts.models import User
 from calibration import pairs
 from calibration.agreement import Agreement
 from clients import insights, progress
+from clients.forms import QuickSelect
 from clients.models import Client, TherapySession
 from factors.kinds import URGENCY, FlagKind
 from factors.models import Domain
@@ -47,13 +48,17 @@ REVIEW_CHOICES = [("pending", "Not yet reviewed"), ("reviewed", "Reviewed"), ("a
 class QueueFilterForm(forms.Form):
     """The flag queue's filters; anything not on the allow-lists is an error and ignored."""
 
-    clinician = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="All clinicians")
-    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
-    domain = forms.ChoiceField(choices=[("", "All domains"), *Domain.choices], required=False)
+    # The selects are drawn in Python (clients.forms.QuickSelect, the markup Django's Select gives):
+    # the dashboard draws the form on every view.
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="All clinicians", widget=QuickSelect
+    )
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False, widget=QuickSelect)
+    domain = forms.ChoiceField(choices=[("", "All domains"), *Domain.choices], required=False, widget=QuickSelect)
     since_from = forms.DateField(required=False, label="Raised from", widget=forms.DateInput(attrs={"type": "date"}))
     since_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
-    review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review")
-    sort = forms.ChoiceField(choices=SORT_LABELS, required=False)
+    review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review", widget=QuickSelect)
+    sort = forms.ChoiceField(choices=SORT_LABELS, required=False, widget=QuickSelect)
     sort_choices = SORT_LABELS
 
     def __init__(self, data, clinicians=None, default_review="pending"):
