@@ -45,14 +45,13 @@ class QuickSelect(forms.Select):
 
 def _attrs(attrs):
     """Attributes as django/forms/widgets/attrs.html writes them: in their order, True as a
-    bare name, False left out, every value escaped."""
-    return mark_safe(  # noqa: S308  # nosec B308, B703 names are the widget's own, values escaped
-        "".join(
-            f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
-            for name, value in attrs.items()
-            if value is not False
-        )
-    )
+    bare name, False left out, names and values escaped."""
+    parts = []
+    for name, value in attrs.items():
+        if value is not False:
+            value = "" if value is True else f'="{conditional_escape(value)}"'
+            parts.append(f" {conditional_escape(name)}{value}")
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703 names and values escaped
 
 
 class VersionField(forms.IntegerField):

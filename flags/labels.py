@@ -47,7 +47,8 @@ def _date_format(day, language) -> str:
     return formats.date_format(day)
 
 
-def _names(keys, names: Mapping[str, str]) -> list[str]:
+def names_of(keys, names: Mapping[str, str]) -> list[str]:
+    """The factors' names; a key that is not a factor's (a question's own, e.g. "overall") as a word."""
     return [names.get(k, k.replace("_", " ").capitalize()) for k in keys]
 
 
@@ -72,7 +73,7 @@ def label(flag, names: Mapping[str, str]) -> str:
         what = f"{instrument_name(facts.get('instrument', ''))}{' item 9' if flag.kind == rules.SAFETY else ''}"
         return f"{kind_label(flag.kind)}: {what}{', ' + also if also else ''}, since {date_format(flag.since)}"
     factors = flag_factors(flag)
-    shown = _names(factors[:3], names)
+    shown = names_of(factors[:3], names)
     if len(factors) > 3:
         shown.append(f"{len(factors) - 3} more")
     subject = f": {', '.join(shown)}" if shown and flag.kind != rules.STALLED else ""
@@ -92,7 +93,7 @@ def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | No
     `latest` ratings, an open rupture also says what repair needs, if it still needs it."""
     facts = flag.facts or {}
     factors = flag_factors(flag)
-    first = _names(factors[:1], names)[0] if factors else ""
+    first = names_of(factors[:1], names)[0] if factors else ""
     kind = flag.kind
     if kind in (rules.RUPTURE, rules.FACTOR_DROP):
         return _episode_detail(flag, facts, names, latest)
@@ -141,7 +142,7 @@ def _off_track_detail(flag, facts, names):
         )
     alliance = facts.get("alliance", "") if flag.status == rules.OPEN else ""
     keys = flag_factors(flag)
-    shown = _names(keys[:3], names) + ([f"{len(keys) - 3} more"] if len(keys) > 3 else [])
+    shown = names_of(keys[:3], names) + ([f"{len(keys) - 3} more"] if len(keys) > 3 else [])
     factors = _listed(shown)
     if alliance == "ruptured":
         text += f" The alliance is ruptured too{' (' + factors + ')' if factors else ''}: repair it first."
@@ -174,7 +175,7 @@ def _episode_detail(flag, facts, names, latest):
         )
     fallen = facts.get("fallen") or {}
     if fallen:
-        named = zip(_names(fallen, names), fallen.values(), strict=True)
+        named = zip(names_of(fallen, names), fallen.values(), strict=True)
         moves = [f"{name} fell from {before} to {after}" for name, (before, after) in named]
         parts.append(_listed(moves))
     text = "; ".join(parts)
@@ -192,11 +193,11 @@ def _repair_needs(facts, names, latest) -> str:
     if keys and facts.get("rule"):
         target = index(profile[k] for k in keys) - facts.get("margin", 5)
         if index(latest[k] for k in keys) < target:
-            needs.append(f"the relationship index back to about {target:.0f}")
+            needs.append(f"the relationship index is back to about {target:.0f}")
     behind = [k for k, (before, _) in (facts.get("fallen") or {}).items() if (latest.get(k) or 0) < before - 1]
     if behind:
-        where = "they were" if len(behind) > 1 else "it was"
-        needs.append(f"{_listed(_names(behind, names))} back within a point of where {where}")
+        verb, where = ("are", "they were") if len(behind) > 1 else ("is", "it was")
+        needs.append(f"{_listed(names_of(behind, names))} {verb} back within a point of where {where}")
     return f" Repaired when {' and '.join(needs)}." if needs else ""
 
 

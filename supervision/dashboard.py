@@ -53,15 +53,18 @@ class QueueFilterForm(forms.Form):
     clinician = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="All clinicians", widget=QuickSelect
     )
-    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False, widget=QuickSelect)
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False, label="Flag", widget=QuickSelect)
     domain = forms.ChoiceField(choices=[("", "All domains"), *Domain.choices], required=False, widget=QuickSelect)
     since_from = forms.DateField(required=False, label="Raised from", widget=forms.DateInput(attrs={"type": "date"}))
-    since_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    since_to = forms.DateField(required=False, label="Raised to", widget=forms.DateInput(attrs={"type": "date"}))
     review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review", widget=QuickSelect)
-    sort = forms.ChoiceField(choices=SORT_LABELS, required=False, widget=QuickSelect)
+    sort = forms.ChoiceField(choices=SORT_LABELS, required=False, label="Sort by", widget=QuickSelect)
     sort_choices = SORT_LABELS
 
     def __init__(self, data, clinicians=None, default_review="pending"):
+        if "review" not in data:  # the page's own default is the one selected, not the first option
+            data = data.copy()
+            data["review"] = default_review
         super().__init__(data)
         self.default_review = default_review
         self.fields["review"].initial = default_review

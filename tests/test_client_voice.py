@@ -17,6 +17,7 @@ from django.utils.html import escape
 from accounts.models import Team, User
 from audit.models import AuditEvent
 from clients.models import TherapySession
+from clients.recording import refresh_flags
 from factors.models import Prompt
 from selfreport.forms import dated
 from selfreport.models import Question, SelfReportLink, SelfReportRating
@@ -130,6 +131,14 @@ def test_the_clinicians_supervisor_reads_it_too(client, supervisor, their_client
     client.force_login(supervisor)
     html = client.get(reverse("client_detail", args=[their_client.pk])).content.decode()
     assert WORDS in html
+    section = html.split('id="self-report"')[1]
+    # The ratings beside the client's are the clinician's, not the supervisor's; the advice on
+    # going over the answers is for the clinician who will.
+    assert "beside Olive Owner's ratings" in section
+    assert '<th scope="col" class="num">Clinician</th>' in section
+    assert "beside your ratings" not in section
+    assert ">You<" not in section
+    assert "Going over the answers" not in section
 
 
 @pytest.mark.django_db
@@ -210,3 +219,58 @@ def test_the_migration_keeps_existing_self_report_answers_readable(client):
     client.force_login(clinician)
     html = client.get(reverse("client_detail", args=[person.pk])).content.decode()
     assert "K.L.'s self-report on the session" in html
+
+
+# --- the self-report section of the client page (selfreport_tags.self_report_section) --
+
+
+def _link(session, clinician, made, answered=None, comment="", scores=None):
+    """A link made `made` minutes ago, answered `answered` minutes ago (or not) with `scores`."""
+    link, _ = SelfReportLink.create_for(session, clinician)
+    now = timezone.now()
+    SelfReportLink.objects.filter(pk=link.pk).update(
+        created_at=now - timedelta(minutes=made),
+        used_at=None if answered is None else now - timedelta(minutes=answered),
+        comment=comment,
+    )
+    questions = {q.key: q for q in Question.objects.filter(active=True)}
+    SelfReportRating.objects.bulk_create(
+        SelfReportRating(link=link, question=questions[key], score=score) for key, score in (scores or {}).items()
+    )
+    return link
+
+
+@pytest.mark.django_db
+def test_the_client_page_lists_the_five_newest_links_newest_first(owner_client, owner, their_client):
+    sessions = [
+        TherapySessionFactory(client=their_client, date=timezone.localdate() - timedelta(days=d)) for d in (9, 2)
+    ]
+    links = [_link(sessions[n % 2], owner, made=100 - 10 * n) for n in range(7)]  # the last made is the newest
+    shown = owner_client.get(reverse("client_detail", args=[their_client.pk])).context["self_report"].links
+    assert [k.pk for k in shown] == [k.pk for k in reversed(links)][:5]
+
+
+@pytest.mark.django_db
+def test_the_own_words_shown_are_those_of_the_latest_answered_link_of_the_session(
+    owner_client, owner, their_client, django_assert_num_queries
+):
+    """An earlier answer set of the same session keeps its own words under "Earlier answers"."""
+    session = TherapySessionFactory(client=their_client, date=timezone.localdate() - timedelta(days=1))
+    _link(session, owner, made=60, answered=50, comment="The first time.", scores={"communication": 2})
+    _link(session, owner, made=40, answered=30, comment="Second thoughts.", scores={"communication": 4})
+    _link(session, owner, made=20)  # made after, never answered
+    refresh_flags(their_client)
+    url = reverse("client_detail", args=[their_client.pk])
+    # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the
+    # page, 8-10 the series (ratings, self-reports, sessions), 11 stored flags, 12 their marks,
+    # 13 measure responses (none), 14 tried prompts, 15 review notes, 16 the heat map's ratings;
+    # the self-report section: 17 the links, 18 the earlier set's ratings with their questions,
+    # 19 the question names (both only because answers are shown)
+    with django_assert_num_queries(19):
+        response = owner_client.get(url)
+    section = response.context["self_report"]
+    assert section.words == "Second thoughts."
+    assert [k.comment for k in section.superseded] == ["The first time."]
+    html = response.content.decode().split('id="self-report"')[1]
+    assert html.index("Second thoughts.") < html.index("Earlier answers, no longer counted (1)")
+    assert "The first time." in html.split("Earlier answers")[1]

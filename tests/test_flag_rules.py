@@ -313,15 +313,15 @@ def test_the_session_that_repairs_a_rupture_can_open_a_factor_drop_in_the_same_s
 
 def test_no_text_asks_the_index_to_come_back_to_a_level_it_is_already_at():
     flag = only(run([*steady(3), session(3, openness=2)]), FACTOR_DROP)
-    assert "index back to about" not in labels.detail(flag, NAMES, latest=session(4).ratings)
+    assert "index is back to about" not in labels.detail(flag, NAMES, latest=session(4).ratings)
     rupture = only(run([*steady(3), session(3, **dict.fromkeys(RELATIONSHIP, 2))]), RUPTURE)
     low = session(3, **dict.fromkeys(RELATIONSHIP, 2)).ratings
-    assert "relationship index back to about 70" in labels.detail(rupture, NAMES, latest=low)
+    assert "Repaired when the relationship index is back to about 70" in labels.detail(rupture, NAMES, latest=low)
     # A client whose index is above the baseline (one factor still down) is never asked to raise it.
     above = session(4, 5, communication=2).ratings
     text = labels.detail(rupture, NAMES, latest=above)
-    assert "index back to" not in text
-    assert "Communication back within a point of where it was" in text
+    assert "index is back to" not in text
+    assert "Repaired when Communication is back within a point of where it was." in text
     assert "Repaired when" not in labels.detail(rupture, NAMES, latest=session(4).ratings)
 
 

@@ -1,5 +1,6 @@
 """Roles, teams, the supervisor's dashboard, review notes and the home page."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -149,6 +150,30 @@ def test_a_bad_filter_is_reported_and_ignored(sup_client, flagged_team, params):
     assert "That filter was left out" in response.content.decode()
     assert "<script>" not in response.content.decode()  # nothing typed comes back unescaped
     assert len(queue_labels(response)) >= 1
+
+
+def test_each_bad_filter_is_named_and_its_field_points_to_its_message(sup_client, flagged_team):
+    html = sup_client.get(DASHBOARD, {"kind": "bogus", "clinician": "x", "sort": "password"}).content.decode()
+    alert = html.split('role="alert"')[1].split("</div>")[0]
+    assert '<span id="id_kind_error">Flag: Select a valid choice. bogus is not one' in alert
+    assert '<span id="id_clinician_error">Clinician: ' in alert
+    assert '<span id="id_sort_error">Sort by: ' in alert
+    assert "Those filters were left out." in alert
+    for field in ("kind", "clinician", "sort"):
+        tag = re.search(rf'<select name="{field}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in tag
+        assert f'aria-describedby="id_{field}_error"' in tag
+
+
+def test_home_selects_the_review_filter_it_applies(client, alice, flagged_team):
+    """Home shows every open flag of one's own clients by default, and says so in its filter."""
+    client.force_login(alice)
+    html = client.get(reverse("home")).content.decode()
+    review = re.search(r'<select name="review".*?</select>', html, re.S).group(0)
+    assert '<option value="all" selected>All</option>' in review
+    assert "selected" not in review.replace('<option value="all" selected>', "")
+    dashboard = client.get(DASHBOARD)  # alice is no supervisor: the dashboard is not hers
+    assert dashboard.status_code == 404
 
 
 def test_a_filter_for_another_teams_clinician_shows_nothing_of_theirs(sup_client, flagged_team):
@@ -366,3 +391,11 @@ def test_an_administrator_builds_a_team_in_the_admin_and_only_a_supervisor_can_l
     assert not Team.objects.filter(name="North").exists()
     assert client.post(add, {"name": "North", "supervisor": supervisor.pk, **inline}).status_code == 302
     assert Team.objects.get(name="North").supervisor == supervisor
+
+
+def test_home_with_no_flags_says_so_rather_than_blaming_a_filter(client, alice):
+    TherapySessionFactory(client=ClientFactory(clinician=alice, label="Calm"), date=days_ago(3), default_score=4)
+    client.force_login(alice)
+    html = client.get(reverse("home")).content.decode()
+    assert "No open flags: nobody needs attention right now." in html
+    assert "No client matches these filters" not in html

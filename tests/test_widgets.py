@@ -185,7 +185,7 @@ def _format_html_badge(flag, names):
     word = labels.kind_label(flag.kind)
     if flag.status != rules.OPEN:
         word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
-    factors = [names.get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
+    factors = labels.names_of(flag.factors, names) if flag.kind in PER_FACTOR else []
     if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
         factors = [labels.instrument_name(flag.facts.get("instrument", ""))]
         if flag.facts.get("alliance") and flag.status == rules.OPEN:
@@ -221,3 +221,15 @@ def test_flag_badges_draw_what_format_html_drew_and_escape_names(status, quiet):
         drawn = flag_badge(flag, names)
         assert drawn == _format_html_badge(flag, names), kind
         assert HOSTILE not in drawn
+
+
+def test_a_badge_names_a_question_that_is_not_a_factor_as_a_word_as_its_card_does():
+    flag = rules.Flag(
+        kind=rules.CLIENT_CONCERN,
+        opened_session_id=1,
+        since=datetime.date(2026, 3, 1),
+        factors=("overall",),
+        facts={"client": 1},
+    )
+    assert "Client concern: Overall</span>" in flag_badge(flag, {"openness": "Openness"})
+    assert labels.detail(flag, {}).startswith("Overall: the client answered 1")

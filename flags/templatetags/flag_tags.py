@@ -35,7 +35,7 @@ def flag_badge(flag, names=None):
     word = labels.kind_label(flag.kind)
     if getattr(flag, "status", rules.OPEN) != rules.OPEN:
         word, symbol, css = f"{word} · {labels.STATUS_LABELS[flag.status].lower()}", "✓", "flag-resolved"
-    factors = [(names or {}).get(k, k) for k in flag.factors] if flag.kind in PER_FACTOR else []
+    factors = labels.names_of(flag.factors, names or {}) if flag.kind in PER_FACTOR else []
     if flag.kind in (rules.SAFETY, rules.OFF_TRACK):
         factors = [labels.instrument_name((flag.facts or {}).get("instrument", ""))]
         alliance = (flag.facts or {}).get("alliance") if getattr(flag, "status", rules.OPEN) == rules.OPEN else ""
