@@ -274,3 +274,5 @@ def test_the_own_words_shown_are_those_of_the_latest_answered_link_of_the_sessio
     html = response.content.decode().split('id="self-report"')[1]
     assert html.index("Second thoughts.") < html.index("Earlier answers, no longer counted (1)")
     assert "The first time." in html.split("Earlier answers")[1]
+    listed = re.findall(r"<li>Session of [^<]*</li>", html)
+    assert [("no longer counted" in item) for item in listed] == [False, False, True]  # newest first

@@ -315,3 +315,13 @@ def test_a_bad_usual_interval_is_refused_with_a_message_and_saves_nothing(client
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not owner.clients.filter(label="B.I.").exists()
+
+
+def test_a_mark_made_on_the_client_page_returns_to_its_flags_not_the_top(client, supervisor, ruptured):
+    """The card shows the mark where it was made: the page comes back at its flags."""
+    client.force_login(supervisor)
+    page = reverse("client_detail", args=[ruptured.pk])
+    html = client.get(page).content.decode()
+    assert f'name="next" value="{page}#focus"' in html
+    response = mark(client, ruptured, "reviewed", rupture_of(ruptured).key, next=f"{page}#focus")
+    assert response["Location"] == f"{page}#focus"
