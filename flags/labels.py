@@ -120,7 +120,8 @@ def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | No
         return (
             f"The client answered above “Not at all” to thoughts that they would be better off dead or of hurting "
             f"themselves ({instrument_name(facts.get('instrument', ''))} item 9), {how}. Contact them and follow "
-            "your organisation's risk procedure, then record your follow-up here with a note: only that closes it."
+            "your organisation's risk procedure, then record your follow-up on the client's page with a note: "
+            "only that closes it."
         )
     if kind == rules.OFF_TRACK:
         return _off_track_detail(flag, facts, names)

@@ -233,3 +233,13 @@ def test_a_badge_names_a_question_that_is_not_a_factor_as_a_word_as_its_card_doe
     )
     assert "Client concern: Overall</span>" in flag_badge(flag, {"openness": "Openness"})
     assert labels.detail(flag, {}).startswith("Overall: the client answered 1")
+
+
+def test_a_safety_alert_says_where_its_follow_up_is_recorded_wherever_it_is_shown():
+    """Its text is the caseload badge's title as well as the card's: "here" meant nothing in a list."""
+    flag = rules.Flag(
+        kind=rules.SAFETY, opened_session_id=1, since=datetime.date(2026, 3, 1), facts={"instrument": "phq9"}
+    )
+    text = labels.detail(flag, {})
+    assert "record your follow-up on the client's page with a note" in text
+    assert " here " not in text
