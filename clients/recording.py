@@ -342,6 +342,7 @@ def measure_inputs(client: Client) -> rules.Measures:
             "safety",
             "source",
             "answered",
+            "created_at",
         )
     )
     responses = [
@@ -355,8 +356,9 @@ def measure_inputs(client: Client) -> rules.Measures:
             counted=voided_at is None,
             source=source,
             answered=answered,
+            at=at,
         )
-        for pk, session_id, day, voided_at, key, total, safety, source, answered in rows
+        for pk, session_id, day, voided_at, key, total, safety, source, answered, at in rows
     ]
     if not responses:  # most clients, most of the time: no need for the instruments
         return rules.Measures()

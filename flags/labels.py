@@ -7,8 +7,9 @@ text never has to fit a database column.
 
 import functools
 from collections.abc import Mapping
+from datetime import datetime
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from factors.kinds import FlagKind
 from factors.scoring import index
@@ -45,6 +46,12 @@ def date_format(day) -> str:
 @functools.lru_cache(maxsize=4096)
 def _date_format(day, language) -> str:
     return formats.date_format(day)
+
+
+def _moment(iso: str) -> str:
+    """A stored ISO date-time as the page's language and the user's time zone write it."""
+    moment = timezone.localtime(datetime.fromisoformat(iso))
+    return f"{date_format(moment.date())}, {formats.time_format(moment.time())}"
 
 
 def names_of(keys, names: Mapping[str, str]) -> list[str]:
@@ -117,6 +124,8 @@ def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | No
         return f"No session for {facts.get('days')} days; this client usually comes every {facts.get('interval')} days."
     if kind == rules.SAFETY:
         how = "on their self-report link" if facts.get("source") == "client" else "on a paper form"
+        if facts.get("answered_at"):  # a session answered twice has two alerts: when tells them apart
+            how += f" ({_moment(facts['answered_at'])})"
         return (
             f"The client answered above “Not at all” to thoughts that they would be better off dead or of hurting "
             f"themselves ({instrument_name(facts.get('instrument', ''))} item 9), {how}. Contact them and follow "

@@ -4,7 +4,7 @@ measures (Response, Measures) and a flag. Pure: no database, no Django models.""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from factors.kinds import URGENCY, FlagKind
 from measures import scoring as measure_scoring
@@ -81,6 +81,7 @@ class Response:
     counted: bool = True  # False: its session was voided (a safety alert still stands)
     source: str = ""  # "client" (self-report link) or "clinician" (paper form)
     answered: int = 0  # items answered (pages show an incomplete response as "n of 9")
+    at: datetime | None = None  # when it was given (two answer sets for one session tell apart by it)
 
 
 @dataclass(frozen=True)

@@ -408,7 +408,12 @@ def safety_flags(responses: Iterable[Response], marks: Marks = Marks()) -> list[
             opened_session_id=r.session_id,
             since=r.date,
             session_ids=(r.session_id,),
-            facts={"response": r.id, "instrument": r.instrument, "source": r.source},
+            facts={
+                "response": r.id,
+                "instrument": r.instrument,
+                "source": r.source,
+                **({"answered_at": r.at.isoformat()} if r.at else {}),
+            },
         )
         done = marks.followed_up.get(flag.identity)
         if done is not None:

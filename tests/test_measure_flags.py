@@ -1,7 +1,9 @@
 """The progress-measure flags (flags.rules): safety alerts and off track, on synthetic
 series, with their ranking against the alliance flags and their words (flags.labels)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils import timezone, translation
 
 from factors.kinds import URGENCY, FlagKind
 from flags import labels
@@ -218,3 +220,22 @@ def test_responses_without_a_scoring_rule_raise_no_off_track_but_their_safety_an
     flags = evaluate(points, T, DOMAINS, measures=off)
     assert not of_kind(flags, OFF_TRACK)
     assert of_kind(flags, SAFETY)
+
+
+def test_two_answer_sets_for_one_session_raise_two_alerts_that_say_when_each_was_given():
+    """A session answered through two links has two safety alerts (each answer is its own),
+    told apart by when each was given, in the reader's time zone."""
+    day = START + timedelta(weeks=1)
+    first, second = datetime(2026, 3, 2, 22, 5, tzinfo=UTC), datetime(2026, 3, 2, 23, 40, tzinfo=UTC)
+    responses = [
+        Response(id=7, session_id=1, date=day, instrument="phq9", total=12, safety=True, source="client", at=first),
+        Response(id=8, session_id=1, date=day, instrument="phq9", total=14, safety=True, source="client", at=second),
+    ]
+    alerts = of_kind(evaluate([session(1)], T, DOMAINS, measures=Measures({"phq9": PHQ9}, responses)), SAFETY)
+    assert [a.facts["answered_at"] for a in alerts] == [first.isoformat(), second.isoformat()]
+    with timezone.override("Australia/Sydney"), translation.override("en"):
+        texts = [labels.detail(a, {}) for a in alerts]
+        sydney_day = labels.date_format(date(2026, 3, 3))  # 22:05 UTC on the 2nd is the 3rd in Sydney
+    assert texts[0] != texts[1]
+    assert f"on their self-report link ({sydney_day}, 9:05 a.m.). Contact them" in texts[0]
+    assert f"on their self-report link ({sydney_day}, 10:40 a.m.). Contact them" in texts[1]

@@ -342,6 +342,7 @@ class Command(BaseCommand):
                     safety=r.safety,
                     source=r.source,
                     answered=r.answered,
+                    at=r.created_at,
                 )
             )
         by_pk = {c.pk: c for c in clients}
