@@ -19,9 +19,11 @@ from audit.models import AuditEvent
 from clients.models import TherapySession
 from clients.recording import refresh_flags
 from factors.models import Prompt
+from measures.models import MeasureResponse
 from selfreport.forms import dated
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory
+from tests.measure_data import answer as answer_measure
 
 WORDS = "You keep moving on before I finish talking about my sister."
 QUESTION_KEYS = [q for q, *_ in importlib.import_module("selfreport.migrations.0005_revise_client_questions").QUESTIONS]
@@ -256,17 +258,19 @@ def test_the_own_words_shown_are_those_of_the_latest_answered_link_of_the_sessio
 ):
     """An earlier answer set of the same session keeps its own words under "Earlier answers"."""
     session = TherapySessionFactory(client=their_client, date=timezone.localdate() - timedelta(days=1))
-    _link(session, owner, made=60, answered=50, comment="The first time.", scores={"communication": 2})
+    first = _link(session, owner, made=60, answered=50, comment="The first time.", scores={"communication": 2})
+    answer_measure(session, total=14, source=MeasureResponse.Source.CLIENT, link=first)
     _link(session, owner, made=40, answered=30, comment="Second thoughts.", scores={"communication": 4})
     _link(session, owner, made=20)  # made after, never answered
     refresh_flags(their_client)
     url = reverse("client_detail", args=[their_client.pk])
     # 1 session, 2 user, 3 client, 4 the audit row, 5 factors, 6 session count, 7 sessions of the
     # page, 8-10 the series (ratings, self-reports, sessions), 11 stored flags, 12 their marks,
-    # 13 measure responses (none), 14 tried prompts, 15 review notes, 16 the heat map's ratings;
-    # the self-report section: 17 the links, 18 the earlier set's ratings with their questions,
-    # 19 the question names (both only because answers are shown)
-    with django_assert_num_queries(19):
+    # 13-15 the measure responses, the instruments in use and their bands, 16 tried prompts,
+    # 17 review notes, 18 the heat map's ratings; the self-report section: 19 the links, 20 the
+    # earlier set's ratings with their questions, 21 its progress measures with their
+    # instruments, 22 the question names (20-22 only because answers are shown)
+    with django_assert_num_queries(22):
         response = owner_client.get(url)
     section = response.context["self_report"]
     assert section.words == "Second thoughts."
@@ -274,5 +278,6 @@ def test_the_own_words_shown_are_those_of_the_latest_answered_link_of_the_sessio
     html = response.content.decode().split('id="self-report"')[1]
     assert html.index("Second thoughts.") < html.index("Earlier answers, no longer counted (1)")
     assert "The first time." in html.split("Earlier answers")[1]
+    assert "PHQ-9 14" in html.split("Earlier answers")[1]  # the measures answered with them too
     listed = re.findall(r"<li>Session of [^<]*</li>", html)
     assert [("no longer counted" in item) for item in listed] == [False, False, True]  # newest first

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django import template
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 
+from measures.models import MeasureResponse
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 
 register = template.Library()
@@ -51,9 +52,14 @@ def self_report_section(client, insight):
     for link in answered:
         by_session.setdefault(link.session_id, []).append(link)
     section.superseded = [link for links_of in by_session.values() for link in links_of[:-1]]
-    if section.superseded:
+    if section.superseded:  # their answers, and the progress measures answered with them (two queries)
         in_page_order = SelfReportRating.objects.select_related("question").order_by("question__order", "question_id")
-        prefetch_related_objects(section.superseded, Prefetch("ratings", queryset=in_page_order))
+        measures = MeasureResponse.objects.select_related("instrument").order_by("instrument__order", "pk")
+        prefetch_related_objects(
+            section.superseded,
+            Prefetch("ratings", queryset=in_page_order),
+            Prefetch("measure_responses", queryset=measures),
+        )
     if view or section.superseded:
         section.names = Question.objects.names()
     return section
