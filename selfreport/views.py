@@ -32,7 +32,8 @@ def _get_session_for_clinician(user, pk):
 def create_link(request, pk):
     """Make a one-time link for a session and show it once, with a QR code. If the client
     has already answered for that session, ask first: the new answers will count instead
-    (the earlier ones are kept and stay visible on the client page)."""
+    (the earlier ones are kept and stay visible on the client page). An earlier link still
+    waiting for an answer is named on the page: it works until it expires."""
     session = _get_session_for_clinician(request.user, pk)
     answered = SelfReportLink.objects.answer_shown_for(session.pk)
     if answered and request.POST.get("confirm") != "yes":
@@ -43,6 +44,8 @@ def create_link(request, pk):
         )
     link, token = SelfReportLink.create_for(session, request.user)
     url = request.build_absolute_uri(reverse("self_report", args=[token]))
+    # An earlier link of this session still waiting (lost, say) keeps working: say so.
+    still_open = SelfReportLink.objects.open().filter(session=session).exclude(pk=link.pk).order_by("-created_at")
     return render(
         request,
         "selfreport/link_created.html",
@@ -54,6 +57,7 @@ def create_link(request, pk):
             # A data URI with the SVG namespace (segno's inline SVG has none, and an <img> then draws nothing).
             "qr": segno.make(url, error="m").svg_data_uri(scale=5, dark="#1f2d3d", border=4),
             "is_today": session.date == timezone.localdate(),
+            "still_open": list(still_open),
         },
     )
 

@@ -259,3 +259,17 @@ def test_a_confirmation_other_than_yes_still_only_asks(owner_client, session, ph
         response = owner_client.post(reverse("self_report_create", args=[session.pk]), {"confirm": value})
         assert "has already answered" in response.content.decode()
     assert SelfReportLink.objects.count() == 1
+
+
+def test_a_new_link_names_an_earlier_one_still_waiting_for_the_same_session(owner_client, session):
+    """A lost link keeps working until it expires: the page making a new one says so."""
+    first, _ = make_link(owner_client, session)
+    assert "An earlier link for this session" not in first.content.decode()
+    second, _ = make_link(owner_client, session)
+    html = second.content.decode()
+    assert "An earlier link for this session, made " in html
+    assert "If J.M. answers both, the later answers count" in html
+    # Once the earlier one has expired (or been answered, which asks first), nothing is said.
+    SelfReportLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    third, _ = make_link(owner_client, session)
+    assert "An earlier link for this session" not in third.content.decode()
