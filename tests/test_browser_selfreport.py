@@ -94,3 +94,15 @@ def test_a_link_for_a_past_session_asks_about_that_session_by_its_date(live_serv
     day = session.date.day
     assert re.search(rf"session of \w+\.? {day}, {session.date.year}", text), text
     assert page.title().startswith("Your view of the session of")
+
+
+def test_the_new_link_can_be_copied_with_one_button(live_server, page):
+    _, client, _ = a_client_with_a_session()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    log_in(page, live_server.url, "dana")
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.get_by_role("button", name="Make a self-report link for the latest session").click()
+    link = page.get_by_label("Link").input_value()
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_role("status").filter(has_text="Link copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
