@@ -161,9 +161,29 @@ def flag_queue(clients, kind="", domain="", since_from=None, since_to=None, revi
     )
 
 
-def queue_rows(clients, today=None):
-    """The queue's clients with their flags, most urgent first (no query)."""
-    return insights.attach_flags(clients, today)
+def queue_rows(clients, today=None, filters=None):
+    """The queue's clients with their flags, most urgent first (no query); with the queue's
+    `filters` (QueueFilterForm.filters), the flags that match them come first, so a row of a
+    filtered queue leads with (and its first "Mark reviewed" is for) what it was found by."""
+    rows = insights.attach_flags(clients, today)
+    if filters and any(filters.get(name) for name in ("kind", "domain", "since_from", "since_to")):
+        for client in rows:  # stable sorts: urgency order kept within each group
+            client.flag_list.sort(key=lambda f: not matches(f, **filters))
+            client.flag_cards.sort(key=lambda c: not any(matches(f, **filters) for f in [c.flag, *c.members]))
+    return rows
+
+
+def matches(flag, kind="", domain="", since_from=None, since_to=None, review="all"):
+    """Whether one open flag (stored, or "stalled") meets the queue's filters, as flag_queue reads them."""
+    reviewed = getattr(flag, "reviewed_at", None) is not None
+    return (
+        (not kind or flag.kind == kind)
+        and (not domain or domain in (getattr(flag, "domains", "") or "").split())
+        and (not since_from or flag.since >= since_from)
+        and (not since_to or flag.since <= since_to)
+        and (review != "pending" or not reviewed or flag.kind == FlagKind.SAFETY)
+        and (review != "reviewed" or reviewed)
+    )
 
 
 def team_flag_counts(supervisor, today=None):

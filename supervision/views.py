@@ -44,7 +44,8 @@ def _queue_page(request, clients, form):
     page = Paginator(clients.order_by(*form.ordering()), dashboard.QUEUE_PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     kept = {k: v for k, v in request.GET.items() if k != "page" and k in form.fields}
-    return page, dashboard.queue_rows(page.object_list), urlencode(kept) + "&" if kept else ""
+    rows = dashboard.queue_rows(page.object_list, filters=form.filters())
+    return page, rows, urlencode(kept) + "&" if kept else ""
 
 
 @require_GET

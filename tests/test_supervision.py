@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from clients.models import Client
+from supervision import dashboard
 from supervision.models import ReviewNote
 from tests.factories import ClientFactory, TherapySessionFactory, UserFactory, days_ago
 
@@ -126,7 +127,13 @@ def test_the_queue_lists_flagged_clients_most_urgent_first(sup_client, flagged_t
     ],
 )
 def test_the_queue_filters_and_sorts(sup_client, flagged_team, params, expected):
-    assert queue_labels(sup_client.get(DASHBOARD, params)) == expected
+    response = sup_client.get(DASHBOARD, params)
+    assert queue_labels(response) == expected
+    # Each row leads with a card the filters found it by (dashboard.matches reads them as flag_queue does).
+    filters = response.context["form"].filters()
+    for row in response.context["rows"]:
+        lead = row.flag_cards[0]
+        assert any(dashboard.matches(f, **filters) for f in [lead.flag, *lead.members]), row.label
 
 
 def test_the_queue_filters_by_clinician(sup_client, flagged_team, alice):
@@ -399,3 +406,19 @@ def test_home_with_no_flags_says_so_rather_than_blaming_a_filter(client, alice):
     html = client.get(reverse("home")).content.decode()
     assert "No open flags: nobody needs attention right now." in html
     assert "No client matches these filters" not in html
+
+
+def test_a_filtered_queue_row_leads_with_the_flags_it_was_found_by(sup_client, alice):
+    """Its first card (and so its first "Mark reviewed") is the filtered kind, not the row's most urgent."""
+    both = ClientFactory(clinician=alice, label="Both")
+    # stigma 2 in the first session: a low factor with no fall before it (no drop, no context change)
+    TherapySessionFactory(client=both, date=days_ago(20), ratings={"support": 2, "stigma": 2})
+    for n in (13, 6):
+        TherapySessionFactory(client=both, date=days_ago(n), ratings={"support": 2, "stigma": None})
+    unfiltered = sup_client.get(DASHBOARD).context["rows"]
+    assert [c.flag.kind for c in unfiltered[0].flag_cards] == ["persistent", "low_factor"]
+    filtered = sup_client.get(DASHBOARD, {"kind": "low_factor"})
+    [row] = filtered.context["rows"]
+    assert [c.flag.kind for c in row.flag_cards] == ["low_factor", "persistent"]
+    html = filtered.content.decode()
+    assert html.index("Low factor: Stigma") < html.index("Persistent weakness: Support")
