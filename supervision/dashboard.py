@@ -58,7 +58,9 @@ class QueueFilterForm(forms.Form):
     since_from = forms.DateField(required=False, label="Raised from", widget=forms.DateInput(attrs={"type": "date"}))
     since_to = forms.DateField(required=False, label="Raised to", widget=forms.DateInput(attrs={"type": "date"}))
     review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review", widget=QuickSelect)
-    sort = forms.ChoiceField(choices=SORT_LABELS, required=False, label="Sort by", widget=QuickSelect)
+    sort = forms.ChoiceField(
+        choices=SORT_LABELS, required=False, label="Sort by", initial="urgency", widget=QuickSelect
+    )  # its initial: Apply with the default order is no filter (the empty queue says so)
     sort_choices = SORT_LABELS
 
     def __init__(self, data, clinicians=None, default_review="pending"):

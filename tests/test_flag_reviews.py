@@ -325,3 +325,15 @@ def test_a_mark_made_on_the_client_page_returns_to_its_flags_not_the_top(client,
     assert f'name="next" value="{page}#focus"' in html
     response = mark(client, ruptured, "reviewed", rupture_of(ruptured).key, next=f"{page}#focus")
     assert response["Location"] == f"{page}#focus"
+
+
+def test_a_reviewed_card_offers_the_supervisor_no_note_it_could_not_send(client, supervisor, ruptured):
+    client.force_login(supervisor)
+    key = rupture_of(ruptured).key
+    page = reverse("client_detail", args=[ruptured.pk])
+    before = client.get(page).content.decode().split(f'data-flag="{key}"')[1].split("</li>")[0]
+    assert 'name="note"' in before
+    mark(client, ruptured, "reviewed", key)
+    after = client.get(page).content.decode().split(f'data-flag="{key}"')[1].split("</li>")[0]
+    assert "✓ Reviewed by" in after
+    assert 'name="note"' not in after

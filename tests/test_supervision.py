@@ -422,3 +422,13 @@ def test_a_filtered_queue_row_leads_with_the_flags_it_was_found_by(sup_client, a
     assert [c.flag.kind for c in row.flag_cards] == ["low_factor", "persistent"]
     html = filtered.content.decode()
     assert html.index("Low factor: Stigma") < html.index("Persistent weakness: Support")
+
+
+def test_applying_the_default_filters_is_not_a_filter(client, alice):
+    """Apply with nothing changed (the form sends every field, sort included) says there are
+    no open flags, not that no client matches."""
+    TherapySessionFactory(client=ClientFactory(clinician=alice, label="Calm"), date=days_ago(3), default_score=4)
+    client.force_login(alice)
+    unchanged = {"kind": "", "domain": "", "review": "all", "since_from": "", "since_to": "", "sort": "urgency"}
+    html = client.get(reverse("home"), unchanged).content.decode()
+    assert "No open flags: nobody needs attention right now." in html
