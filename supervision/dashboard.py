@@ -60,13 +60,17 @@ class QueueFilterForm(forms.Form):
     review = forms.ChoiceField(choices=REVIEW_CHOICES, required=False, label="Review", widget=QuickSelect)
     sort = forms.ChoiceField(
         choices=SORT_LABELS, required=False, label="Sort by", initial="urgency", widget=QuickSelect
-    )  # its initial: Apply with the default order is no filter (the empty queue says so)
+    )
     sort_choices = SORT_LABELS
 
     def __init__(self, data, clinicians=None, default_review="pending"):
-        if "review" not in data:  # the page's own default is the one selected, not the first option
+        # A filter the request leaves out takes the page's default: it is the one selected (not
+        # the first option), and an Apply that changes nothing is no filter (changed_data).
+        missing = {name: value for name, value in (("review", default_review), ("sort", "urgency")) if name not in data}
+        if missing:
             data = data.copy()
-            data["review"] = default_review
+            for name, value in missing.items():
+                data[name] = value
         super().__init__(data)
         self.default_review = default_review
         self.fields["review"].initial = default_review
