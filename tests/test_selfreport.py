@@ -233,6 +233,8 @@ def test_a_second_link_for_an_answered_session_asks_first_and_keeps_every_answer
     response = owner_client.post(reverse("self_report_create", args=[session.pk]))
     html = response.content.decode()
     assert "has already answered for the session of" in html
+    assert "the session's PHQ-9 and GAD-7 scores" in html
+    assert "an earlier answer about self-harm stays a safety alert" in html
     assert 'name="confirm" value="yes"' in html
     assert SelfReportLink.objects.count() == 1  # asked, nothing made
 
