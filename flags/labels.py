@@ -126,11 +126,16 @@ def detail(flag, names: Mapping[str, str], latest: Mapping[str, int | None] | No
         how = "on their self-report link" if facts.get("source") == "client" else "on a paper form"
         if facts.get("answered_at"):  # a session answered twice has two alerts: when tells them apart
             how += f" ({_moment(facts['answered_at'])})"
-        return (
+        answered = (
             f"The client answered above “Not at all” to thoughts that they would be better off dead or of hurting "
-            f"themselves ({instrument_name(facts.get('instrument', ''))} item 9), {how}. Contact them and follow "
-            "your organisation's risk procedure, then record your follow-up on the client's page with a note: "
-            "only that closes it."
+            f"themselves ({instrument_name(facts.get('instrument', ''))} item 9), {how}."
+        )
+        if getattr(flag, "status", rules.OPEN) != rules.OPEN:  # followed up: what to do is done
+            return answered
+        # Read by the clinician and by their supervisor (queues, badges): who does what, not "you".
+        return (
+            f"{answered} The treating clinician contacts them, follows the organisation's risk procedure and "
+            "records the follow-up on the client's page with a note: only that closes it."
         )
     if kind == rules.OFF_TRACK:
         return _off_track_detail(flag, facts, names)

@@ -281,3 +281,6 @@ def test_the_own_words_shown_are_those_of_the_latest_answered_link_of_the_sessio
     assert "PHQ-9 14" in html.split("Earlier answers")[1]  # the measures answered with them too
     listed = re.findall(r"<li>Session of [^<]*</li>", html)
     assert [("no longer counted" in item) for item in listed] == [False, False, True]  # newest first
+    # Two answer sets of one session: each says when it came (date and time), as its safety alert would.
+    assert [bool(re.search(r", \d{1,2}:\d{2}", item)) for item in listed] == [False, True, True]
+    assert re.search(r"answered [^<]*, \d{1,2}:\d{2}", html.split("Earlier answers")[1])

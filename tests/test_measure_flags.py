@@ -237,5 +237,5 @@ def test_two_answer_sets_for_one_session_raise_two_alerts_that_say_when_each_was
         texts = [labels.detail(a, {}) for a in alerts]
         sydney_day = labels.date_format(date(2026, 3, 3))  # 22:05 UTC on the 2nd is the 3rd in Sydney
     assert texts[0] != texts[1]
-    assert f"on their self-report link ({sydney_day}, 9:05 a.m.). Contact them" in texts[0]
-    assert f"on their self-report link ({sydney_day}, 10:40 a.m.). Contact them" in texts[1]
+    assert f"on their self-report link ({sydney_day}, 9:05 a.m.). The treating clinician" in texts[0]
+    assert f"on their self-report link ({sydney_day}, 10:40 a.m.). The treating clinician" in texts[1]

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from dataclasses import replace
 
 import pytest
 from django import forms
@@ -235,11 +236,17 @@ def test_a_badge_names_a_question_that_is_not_a_factor_as_a_word_as_its_card_doe
     assert labels.detail(flag, {}).startswith("Overall: the client answered 1")
 
 
-def test_a_safety_alert_says_where_its_follow_up_is_recorded_wherever_it_is_shown():
-    """Its text is the caseload badge's title as well as the card's: "here" meant nothing in a list."""
+def test_a_safety_alert_says_who_records_its_follow_up_and_where_until_it_is_followed_up():
+    """Its text is the caseload badge's and the queue's as well as the card's, read by the clinician
+    and their supervisor: no "here", no "you"; once followed up, no instruction."""
     flag = rules.Flag(
         kind=rules.SAFETY, opened_session_id=1, since=datetime.date(2026, 3, 1), facts={"instrument": "phq9"}
     )
     text = labels.detail(flag, {})
-    assert "record your follow-up on the client's page with a note" in text
+    assert "The treating clinician contacts them" in text
+    assert "records the follow-up on the client's page with a note: only that closes it." in text
     assert " here " not in text
+    assert " you" not in text.lower()
+    followed = labels.detail(replace(flag, status=rules.CLOSED, closed_reason=rules.FOLLOWED_UP), {})
+    assert followed.startswith("The client answered above")
+    assert "follow-up" not in followed
