@@ -256,21 +256,13 @@ def test_every_write_path_in_any_order_leaves_the_flags_of_a_recomputation(seed,
                 continue
             used.add(day)
             s = TherapySession(client=c, date=today - timedelta(days=400 - day), setting="online")
-            save_session(s, {f: (max(1, min(5, round(level + rng.gauss(0, 1)))), "") for f in factors})
+            save_session(s, ratings(rng, factors, level))
         elif action == "edit":
-            save_session(
-                rng.choice(sessions), {f: (max(1, min(5, round(level + rng.gauss(0, 1)))), "") for f in factors}
-            )
+            save_session(rng.choice(sessions), ratings(rng, factors, level))
         elif action == "void":
             void_session(rng.choice(sessions), owner, "error")
         elif action == "answer":
-            s = rng.choice(sessions[-3:])
-            link, _ = SelfReportLink.create_for(s, owner)
-            SelfReportLink.objects.filter(pk=link.pk).update(used_at=timezone.now())
-            SelfReportRating.objects.bulk_create(
-                SelfReportRating(link=link, question=q, score=rng.choice([None, 1, 2, 3, 4, 5])) for q in questions
-            )
-            refresh_flags(c)
+            answer(rng.choice(sessions[-3:]), owner, {q: rng.choice([None, 1, 2, 3, 4, 5]) for q in questions})
         elif action == "measure":
             answer_measure(rng.choice(sessions[-2:]), total=rng.randrange(5, 24))
             refresh_flags(c)
