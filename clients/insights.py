@@ -231,12 +231,39 @@ def flags_by_urgency(client, stored, today=None, reviewed_stalled=()):
 
 def attach_flags(clients, today=None):
     """Give each client (from a query with open_flags prefetched) a `flag_list`:
-    stored and stalled, most urgent first (one query: the reviews of stalled spells)."""
+    stored and stalled, most urgent first, its `flag_count` and `flag_cards` (one
+    query: the reviews of stalled spells)."""
     clients = list(clients)
     reviewed = _reviewed_stalled([c.pk for c in clients]) if clients else {}
     for client in clients:
         client.flag_list = flags_by_urgency(client, client.open_flags, today, reviewed)
+        client.flag_count = len(client.flag_list)
         client.flag_cards = cards(client.flag_list)
+    return clients
+
+
+def attach_badges(clients, today=None, shown=labels.BADGES_SHOWN):
+    """Give each client what its row's badges need: `flag_list`, its first `shown` open
+    flags in attach_flags' order (stalled included), and `flag_count`, all of them
+    (two queries: the queue flags' columns the badges read, and the reviews of stalled
+    spells). The flags come as flags.rules.Flag values without their session lists,
+    not as models: a page of a caseload has a few hundred."""
+    clients = list(clients)
+    if not clients:
+        return clients
+    ids = [c.pk for c in clients]
+    stored = {pk: [] for pk in ids}
+    columns = ("client_id", "kind", "opened_session_id", "since", "factor_keys", "latest", "facts", "reviewed_at")
+    for client_id, kind, opened, since, factors, latest, facts, reviewed_at in (
+        Flag.objects.in_queue().filter(client_id__in=ids).values_list(*columns)
+    ):
+        stored[client_id].append(
+            rules.Flag(kind, opened, since, factors=tuple(factors), latest=latest, facts=facts, reviewed_at=reviewed_at)
+        )
+    reviewed = _reviewed_stalled(ids)
+    for client in clients:
+        ranked = flags_by_urgency(client, stored[client.pk], today, reviewed)
+        client.flag_list, client.flag_count = ranked[:shown], len(ranked)
     return clients
 
 

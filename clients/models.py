@@ -134,16 +134,19 @@ class ClientQuerySet(models.QuerySet):
 
     def for_caseload(self, user, clinician=None):
         """The caseload page's query: `clinician`'s clients (default: the user's own)
-        as `user` may see them, with summaries, open flags (badges) and their count
-        of unread review notes; a page of them gets its sparklines from
-        TherapySession.objects.attach_recent."""
+        as `user` may see them, with summaries and their count of unread review notes;
+        a page of them gets its badges from clients.insights.attach_badges and its
+        sparklines from TherapySession.objects.attach_recent."""
         return (
             self.for_user(user)
             .filter(clinician=clinician or user)
             .with_summary()
-            .prefetch_related(Prefetch("flags", queryset=Flag.objects.in_queue(), to_attr="open_flags"))
             .annotate(new_notes=Count("review_notes", filter=Q(review_notes__read_at__isnull=True)))
         )
+
+    def with_open_flags(self):
+        """Prefetch each client's queue flags as `open_flags` (clients.insights.attach_flags)."""
+        return self.prefetch_related(Prefetch("flags", queryset=Flag.objects.in_queue(), to_attr="open_flags"))
 
 
 class Client(models.Model):

@@ -88,7 +88,7 @@ def caseload(request):
     if query:
         clients = clients.search(query)
     page = Paginator(clients.order_by(*CASELOAD_SORTS[sort]), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = TherapySession.objects.attach_recent(insights.attach_flags(page.object_list))
+    rows = TherapySession.objects.attach_recent(insights.attach_badges(page.object_list))
     log.record_list("clients.caseload", [c.pk for c in rows])
     own = clinician == request.user
     params = {"status": status, "q": query, **({} if own else {"clinician": clinician.pk})}
@@ -422,7 +422,8 @@ def client_export_csv(request, pk):
 @require_GET
 def caseload_export_csv(request):
     clinician = _get_clinician_for_user(request.user, request.GET.get("clinician"))
-    clients = insights.attach_flags(Client.objects.for_caseload(request.user, clinician).order_by("label"))
+    clients = Client.objects.for_caseload(request.user, clinician).with_open_flags().order_by("label")
+    clients = insights.attach_flags(clients)
     log.record(
         log.Action.EXPORT, object_type="clients.caseload", changes={"format": "csv", "clients": [c.pk for c in clients]}
     )

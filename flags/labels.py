@@ -16,6 +16,8 @@ from factors.scoring import index
 from flags import rules
 from measures import scoring as measure_scoring
 
+# A list row shows a client's first few open flags as badges, then "+N more".
+BADGES_SHOWN = 4
 STATUS_LABELS = {
     rules.OPEN: "Open",
     rules.REPAIRED: "Repaired",

@@ -6,8 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ClientFactory, TherapySessionFactory
+from clients import insights
+from clients.models import Client
+from clients.recording import refresh_flags
+from flags.models import FlagReview
+from tests import teams
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago
 
+supervisor = teams.supervisor  # a reviewer (the owner here has no team: conftest's)
 URL = reverse("caseload")
 
 
@@ -117,10 +123,49 @@ def test_it_paginates_25_clients_a_page(owner_client, owner):
 def test_the_caseload_query_count_does_not_grow_with_clients(owner_client, owner, count, django_assert_num_queries):
     for client in ClientFactory.create_batch(count, clinician=owner):
         TherapySessionFactory.create_batch(3, client=client)
-    # 1 session, 2 user, 3 page count, 4 clients with summaries, 5 recent sessions for the
-    # sparklines (prefetch), 6 open flags (prefetch), 7 the factors (the badges' names and the
-    # factor map's rows), 8 latest ratings for the factor map, 9 the supervisor's reviews of the
-    # stalled clients on the page, 10 the audit row naming the clients shown
+    # 1 session, 2 user, 3 page count, 4 clients with summaries, 5 the open flags' columns the
+    # badges read, 6 the supervisor's reviews of the stalled clients on the page, 7 the audit row
+    # naming the clients shown, 8 recent sessions for the sparklines, 9 the factors (the badges'
+    # names and the factor map's rows), 10 latest ratings for the factor map
     with django_assert_num_queries(10):
         response = owner_client.get(URL)
     assert len(rows(response)) == min(count, 25)
+
+
+WEAK = ["communication", "openness", "expectations", "support", "stigma", "flexibility"]
+
+
+def test_each_row_shows_its_four_most_urgent_flags_and_counts_the_rest(owner_client, owner, supervisor):
+    """The badges read only the columns they draw: the same four flags, in the same order, as
+    the client's whole list of open flags (stalled included, reviewed ones after the others of
+    their urgency), and "+N more" for the rest."""
+    many = ClientFactory(clinician=owner, label="Many")
+    for n in (70, 63, 56):  # weak factors in the last three sessions, the last 7 weeks ago: stalled too
+        TherapySessionFactory(client=many, date=days_ago(n), ratings=dict.fromkeys(WEAK, 1 if n == 56 else 2))
+    few = ClientFactory(clinician=owner, label="Few")
+    TherapySessionFactory(client=few, date=days_ago(3), ratings={"openness": 1})
+    ClientFactory(clinician=owner, label="None")
+    for flag in many.flags.filter(status="open", kind="persistent")[:2]:  # a supervisor reviewed two of them
+        FlagReview.objects.create(
+            client=many, key=flag.key, kind=flag.kind, since=flag.since, action="reviewed", by=supervisor
+        )
+    stalled = Client.objects.get(pk=many.pk).stalled_flag()
+    FlagReview.objects.create(
+        client=many, key=stalled.identity, kind="stalled", since=stalled.since, action="reviewed", by=supervisor
+    )
+    refresh_flags(many)
+
+    response = owner_client.get(URL)
+    shown = {c.label: c for c in response.context["rows"]}
+    whole = {c.label: c for c in insights.attach_flags(Client.objects.filter(clinician=owner).with_open_flags())}
+    assert whole["Many"].flag_count > 6
+    assert whole["Many"].flag_list[0].kind == "persistent"
+    assert any(f.kind == "stalled" for f in whole["Many"].flag_list)
+    for label, row in shown.items():
+        expected = whole[label].flag_list
+        assert [f.identity for f in row.flag_list] == [f.identity for f in expected[:4]], label
+        assert [bool(f.reviewed_at) for f in row.flag_list] == [bool(f.reviewed_at) for f in expected[:4]]
+        assert row.flag_count == len(expected), label
+    html = response.content.decode()
+    assert f"+{len(whole['Many'].flag_list) - 4} more" in html
+    assert html.count("+1 more") + html.count(" more<span") == 1  # "Few" and "None" have no "+N more"

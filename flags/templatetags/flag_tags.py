@@ -59,17 +59,17 @@ REVIEWED_MARK = format_html(
     "✓",
 )
 NO_FLAGS = format_html('<span class="visually-hidden">{}</span>', "none")
-BADGES_SHOWN = 4
 
 
 @register.simple_tag
 def flag_badges(client, names=None, show_days=False):
-    """A client's open flags (`flag_list`, insights.attach_flags) as badges: at most four,
-    then "+N more" (with show_days, how long each has been open: the queues). Built
-    here rather than in an included template: it is drawn once per row of a list."""
-    flags = client.flag_list
+    """A client's open flags (`flag_list` and `flag_count`, insights.attach_flags or
+    attach_badges) as badges: at most four, then "+N more" (with show_days, how long
+    each has been open: the queues). Built here rather than in an included template:
+    it is drawn once per row of a list."""
+    flags, count = client.flag_list, client.flag_count
     parts = []
-    for flag in flags[:BADGES_SHOWN]:
+    for flag in flags[: labels.BADGES_SHOWN]:
         parts.append(flag_badge(flag, names))
         if flag.reviewed_at:
             parts.append(REVIEWED_MARK)
@@ -86,12 +86,12 @@ def flag_badges(client, names=None, show_days=False):
     if not flags:
         parts.append(NO_FLAGS)
     more = ""
-    if len(flags) > BADGES_SHOWN:
+    if count > labels.BADGES_SHOWN:
         more = format_html(
             '<a class="small text-nowrap" href="{}#focus">+{} more'
             '<span class="visually-hidden"> flags for {}</span></a>',
             pk_url("client_detail", client.pk),
-            len(flags) - BADGES_SHOWN,
+            count - labels.BADGES_SHOWN,
             client.label,
         )
     return mark_safe("".join(parts) + "\n" + more)  # noqa: S308  # nosec B308, B703 parts from format_html or spaces
