@@ -29,7 +29,7 @@ test: install
 	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# Needs PostgreSQL (started if down) and root for the role and databases; about 2 minutes.
+# Needs PostgreSQL (started if down) and root for the role and databases; about 6 minutes.
 bench: install
 	bash .ci/postgres.sh alliance_bench alliance_bench_small
 	$(BIN)/python -m bench.run

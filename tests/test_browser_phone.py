@@ -58,12 +58,22 @@ def main_pages(base):
         ("home", "amara", "/"),
         ("caseload", "amara", "/clients/"),
         ("client page", "amara", f"/clients/{client.pk}/"),
+        ("print summary", "amara", f"/clients/{client.pk}/summary/"),
+        ("new client", "amara", "/clients/new/"),
+        ("edit client", "amara", f"/clients/{client.pk}/edit/"),
+        ("discharge", "amara", f"/clients/{client.pk}/discharge/"),
         ("session form", "amara", f"/sessions/new/?client={client.pk}"),
         ("session page", "amara", f"/sessions/{session.pk}/"),
+        ("edit session", "amara", f"/sessions/{session.pk}/edit/"),
+        ("void session", "amara", f"/sessions/{session.pk}/void/"),
         ("guidance", "amara", "/guidance/"),
+        ("prompt library", "amara", "/guidance/prompts/"),
+        ("your settings", "amara", "/accounts/profile/"),
         ("supervisor home", "morgan", "/"),
         ("team dashboard", "morgan", "/team/"),
+        ("alliance x progress", "morgan", "/team/alliance-progress/"),
         ("self-report", None, f"/r/{token}/"),
+        ("login", None, "/accounts/login/"),
     ]
 
 

@@ -64,7 +64,7 @@ def test_the_client_page_opens_with_the_status_then_the_chart_then_flags_and_foc
     positions = [html.index(marker) for marker in order]
     assert positions == sorted(positions)
     status = html[html.index('id="status"') : html.index("</dl>", html.index('id="status"'))]
-    assert re.search(r'status-index">25<.*\u221250 over the last 3 sessions', status, re.S)
+    assert re.search(r'status-index">25<.*\u221250 over 3 sessions', status, re.S)
     assert "1 Alliance rupture" in status  # open flags counted by kind
     assert "Last seen</dt>" in status
     assert date_format(days_ago(14)) in status
@@ -213,6 +213,18 @@ def test_an_old_session_shows_the_flags_as_they_stood_after_it(owner_client, rep
     assert "not as they are today" in then
     assert "Alliance rupture" in then.split("</section>")[0]
     assert 'id="focus"' not in html  # today's focus prompts belong to the client page
+
+
+def test_an_old_session_labels_the_open_flags_it_is_part_of_as_todays(owner_client, their_client):
+    """The "what changed" line of an earlier session names the flags still open that it helped
+    raise, in today's words: it says so, next to the flags as they stood then."""
+    weak = [TherapySessionFactory(client=their_client, date=days_ago(n), ratings={"openness": 1}) for n in (21, 14, 7)]
+    html = page_html(owner_client, "session_detail", weak[0].pk)
+    line = html[html.index("Flags open today that this session is part of (as they read today):") :].split("</p>")[0]
+    assert "Openness" in line
+    latest = page_html(owner_client, "session_detail", weak[-1].pk)
+    assert "Flags this session is part of:" in latest
+    assert "open today that this session" not in latest
 
 
 def test_a_session_before_any_flag_says_none_was_open_then(owner_client, repaired):

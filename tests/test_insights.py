@@ -129,7 +129,7 @@ def test_the_chart_data_is_in_the_page_with_rupture_and_repair_markers(owner_cli
     assert [m["x"] for m in data["markers"]["context_change"]] == [21]
     assert data["markers"]["factor_drop"] == []
     assert "vendor/chart.js-4.6.1/chart.umd.js" in html
-    assert "over the last 3 sessions" in html
+    assert "over 3 sessions" in html
 
 
 def test_the_index_by_setting_shows_when_both_settings_have_two_sessions(owner_client, their_client):
