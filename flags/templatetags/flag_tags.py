@@ -105,7 +105,7 @@ def review_cards(context, client, names=None):
     draws it for every flag of every row (about 150 on a full page). What is the same for
     every card is escaped once; every value is escaped (conditional_escape, as format_html)."""
     request = context.get("request")
-    back = conditional_escape(request.get_full_path() if request else "")
+    back = conditional_escape(f"{request.get_full_path()}#queue-title" if request else "")  # back at the queue
     csrf = conditional_escape(context.get("csrf_token") or "")
     action = conditional_escape(pk_url("flag_mark", client.pk, "reviewed"))
     client_label = conditional_escape(client.label)
