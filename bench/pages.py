@@ -5,7 +5,9 @@
 For each page: median and p95 of the time Django takes to answer (every
 middleware, the view, the template), its SQL query count, and two floors: the
 time to run the same SELECT statements straight on the database cursor, and
-the time of an empty view through the same middleware.
+the time of an empty view through the same middleware. For the caseload and the
+client page, where that time goes (`where`): the ORM (building the queries,
+running them, turning rows into objects), the templates, and the rest.
 """
 
 import argparse
@@ -18,7 +20,12 @@ import django
 
 django.setup()
 
+from unittest import mock  # noqa: E402
+
 from django.db import connection  # noqa: E402
+from django.db.models.query import QuerySet  # noqa: E402
+from django.db.models.sql import compiler  # noqa: E402
+from django.template.backends.django import Template  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -78,6 +85,81 @@ def measure(name, fn):
     }
 
 
+class Breakdown:
+    """Wall time inside the ORM (a queryset's evaluation, or any compiler's execute_sql outside
+    one: counts, inserts, updates) and inside template rendering (less the ORM's time within it,
+    e.g. a tag that queries), over the requests made in `within()`. Instrumented, so run apart
+    from the timed requests."""
+
+    def __init__(self):
+        self.orm = self.templates = self.orm_in_templates = 0.0
+        self._depth, self._rendering = 0, False
+
+    def _orm(self, original):
+        def timed_orm(*args, **kwargs):
+            if self._depth:
+                return original(*args, **kwargs)
+            self._depth += 1
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - start
+                self._depth -= 1
+                self.orm += spent
+                self.orm_in_templates += spent if self._rendering else 0
+
+        return timed_orm
+
+    def _render(self, original):
+        def timed_render(*args, **kwargs):
+            if self._rendering:
+                return original(*args, **kwargs)
+            self._rendering = True
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.templates += time.perf_counter() - start
+                self._rendering = False
+
+        return timed_render
+
+    def within(self):
+        patches = [
+            mock.patch.object(cls, name, self._orm(getattr(cls, name)))
+            for cls, name in [
+                (QuerySet, "_fetch_all"),
+                (compiler.SQLCompiler, "execute_sql"),
+                (compiler.SQLInsertCompiler, "execute_sql"),
+                (compiler.SQLUpdateCompiler, "execute_sql"),
+                (compiler.SQLDeleteCompiler, "execute_sql"),
+            ]
+        ]
+        patches.append(mock.patch.object(Template, "render", self._render(Template.render)))
+        return patches
+
+
+def where_the_time_goes(fn, repeat=REPEAT):
+    """Mean ms per request: in all, in the ORM, in the templates (without their queries), the rest."""
+    spent = Breakdown()
+    patches = spent.within()
+    for patch in patches:
+        patch.start()
+    try:
+        start = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        total = (time.perf_counter() - start) * 1000 / repeat
+    finally:
+        for patch in patches:
+            patch.stop()
+    orm = spent.orm * 1000 / repeat
+    templates = (spent.templates - spent.orm_in_templates) * 1000 / repeat
+    return {"total_ms": round(total, 1), "orm_ms": round(orm, 1), "templates_ms": round(templates, 1),
+            "rest_ms": round(total - orm - templates, 1)}  # fmt: skip
+
+
 def _passed_second_step(http, user):
     """force_login skips the second step; mark the session as if it had been passed, else
     accounts.middleware.SecondStepMiddleware would send the supervisor to it."""
@@ -120,19 +202,30 @@ def main():
         assert response.status_code == 302, response.content[:500]
         return response
 
+    def caseload():
+        return clin.get(reverse("caseload"))
+
+    def client_page():
+        return clin.get(reverse("client_detail", args=[client.pk]))
+
     results = [
         measure("supervisor dashboard (team of 10)", lambda: sup.get(reverse("team_dashboard"))),
         measure(
             "alliance x progress (team, a cell)",
             lambda: sup.get(reverse("alliance_progress"), {"alliance": "none", "progress": "no_change"}),
         ),
-        measure("clinician caseload (50 clients)", lambda: clin.get(reverse("caseload"))),
+        measure("clinician caseload (50 clients)", caseload),
         measure("clinician home", lambda: clin.get(reverse("home"))),
-        measure("client page (20 sessions, charts)", lambda: clin.get(reverse("client_detail", args=[client.pk]))),
+        measure("client page (20 sessions, charts)", client_page),
         measure("log a session (POST, 12 ratings)", log_session),
         measure("empty view (middleware floor)", lambda: clin.get("/bench/empty/")),
     ]
     _cleanup(targets)
+    for r in results:
+        if r["page"].startswith("clinician caseload"):
+            r["where"] = where_the_time_goes(caseload)
+        elif r["page"].startswith("client page"):
+            r["where"] = where_the_time_goes(client_page)
     floor = next(r for r in results if r["page"].startswith("empty"))["median_ms"]
     for r in results:
         r["empty_view_ms"] = floor

@@ -98,6 +98,15 @@ def main():
             )
             if s["queries"] != b["queries"]:
                 print(f"  ! query count differs with size: {s['queries']} vs {b['queries']}")
+        print("\nWhere the time goes (instrumented requests, mean ms: the ORM builds, runs and reads the queries;")
+        print("the templates without the queries their tags make; the rest: middleware and the view's own code)")
+        for b in big["results"]:
+            if "where" in b:
+                w = b["where"]
+                print(
+                    f"  {b['page']:36} {w['total_ms']:>6.1f} in all: ORM {w['orm_ms']:>5.1f} (SQL floor "
+                    f"{b['sql_floor_ms']:.1f}), templates {w['templates_ms']:>5.1f}, rest {w['rest_ms']:>5.1f}"
+                )
         out = Path(folder) / "saves.json"
         run([PY, "-m", "bench.saves", "--out", str(out)], BIG, settings="bench.settings", capture=True)
         saves = json.loads(out.read_text())["results"]
