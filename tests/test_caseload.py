@@ -132,6 +132,8 @@ def test_the_caseload_query_count_does_not_grow_with_clients(owner_client, owner
     assert len(rows(response)) == min(count, 25)
 
 
+RUPTURED = ["communication", "cultural_competence", "boundaries", "flexibility",
+            "openness", "expectations", "attachment", "beliefs"]  # fmt: skip
 WEAK = ["communication", "openness", "expectations", "support", "stigma", "flexibility"]
 
 
@@ -145,6 +147,15 @@ def test_each_row_shows_its_four_most_urgent_flags_and_counts_the_rest(owner_cli
     few = ClientFactory(clinician=owner, label="Few")
     TherapySessionFactory(client=few, date=days_ago(3), ratings={"openness": 1})
     ClientFactory(clinician=owner, label="None")
+    mixed = ClientFactory(clinician=owner, label="Mixed")  # a reviewed rupture and stalled among its first four
+    for n in (70, 63, 56):
+        TherapySessionFactory(client=mixed, date=days_ago(n), default_score=5)
+    TherapySessionFactory(client=mixed, date=days_ago(49), default_score=5, ratings=dict.fromkeys(RUPTURED, 3))
+    rupture = mixed.flags.get(kind="rupture", status="open")
+    FlagReview.objects.create(
+        client=mixed, key=rupture.key, kind="rupture", since=rupture.since, action="reviewed", by=supervisor
+    )
+    refresh_flags(mixed)
     for flag in many.flags.filter(status="open", kind="persistent")[:2]:  # a supervisor reviewed two of them
         FlagReview.objects.create(
             client=many, key=flag.key, kind=flag.kind, since=flag.since, action="reviewed", by=supervisor
@@ -161,6 +172,9 @@ def test_each_row_shows_its_four_most_urgent_flags_and_counts_the_rest(owner_cli
     assert whole["Many"].flag_count > 6
     assert whole["Many"].flag_list[0].kind == "persistent"
     assert any(f.kind == "stalled" for f in whole["Many"].flag_list)
+    first = whole["Mixed"].flag_list[:4]
+    assert first[0].kind == "rupture" and first[0].reviewed_at  # noqa: PT018
+    assert "stalled" in [f.kind for f in first]
     for label, row in shown.items():
         expected = whole[label].flag_list
         assert [f.identity for f in row.flag_list] == [f.identity for f in expected[:4]], label
@@ -168,4 +182,4 @@ def test_each_row_shows_its_four_most_urgent_flags_and_counts_the_rest(owner_cli
         assert row.flag_count == len(expected), label
     html = response.content.decode()
     assert f"+{len(whole['Many'].flag_list) - 4} more" in html
-    assert html.count("+1 more") + html.count(" more<span") == 1  # "Few" and "None" have no "+N more"
+    assert html.count(" more<span") == 1  # only "Many" has more than four

@@ -193,6 +193,7 @@ def test_the_factor_map_has_a_legend_and_states_its_tie_rule(owner_client, ruptu
     assert all(f'class="swatch map-{band}"' in legend for band in range(10, 55, 5))
     assert "its two lowest means under 4 and every factor tied with them" in legend
     assert "not rated" in legend
+    assert "Latest rating:" in legend  # one client's latest session: a rating, not a mean
 
 
 # --- old sessions -------------------------------------------------------------------
@@ -220,11 +221,11 @@ def test_an_old_session_labels_the_open_flags_it_is_part_of_as_todays(owner_clie
     raise, in today's words: it says so, next to the flags as they stood then."""
     weak = [TherapySessionFactory(client=their_client, date=days_ago(n), ratings={"openness": 1}) for n in (21, 14, 7)]
     html = page_html(owner_client, "session_detail", weak[0].pk)
-    line = html[html.index("Flags open today that this session is part of (as they read today):") :].split("</p>")[0]
+    line = html[html.index("Still open today, with this session among theirs:") :].split("</p>")[0]
     assert "Openness" in line
     latest = page_html(owner_client, "session_detail", weak[-1].pk)
     assert "Flags this session is part of:" in latest
-    assert "open today that this session" not in latest
+    assert "Still open today" not in latest
 
 
 def test_a_session_before_any_flag_says_none_was_open_then(owner_client, repaired):

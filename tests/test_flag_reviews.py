@@ -331,9 +331,10 @@ def test_a_mark_made_in_a_queue_returns_to_the_queue_not_the_top(client, supervi
     client.force_login(supervisor)
     dashboard = reverse("team_dashboard") + "?kind=rupture"
     html = client.get(dashboard).content.decode()
-    assert f'name="next" value="{dashboard.replace("&", "&amp;")}#queue-title"' in html
-    response = mark(client, ruptured, "reviewed", rupture_of(ruptured).key, next=f"{dashboard}#queue-title")
-    assert response["Location"] == f"{dashboard}#queue-title"
+    assert 'id="queue-rows"' in html
+    assert f'name="next" value="{dashboard}#queue-rows"' in html
+    response = mark(client, ruptured, "reviewed", rupture_of(ruptured).key, next=f"{dashboard}#queue-rows")
+    assert response["Location"] == f"{dashboard}#queue-rows"
 
 
 def test_a_reviewed_card_offers_the_supervisor_no_note_it_could_not_send(client, supervisor, ruptured):

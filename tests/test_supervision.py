@@ -408,6 +408,17 @@ def test_home_with_no_flags_says_so_rather_than_blaming_a_filter(client, alice):
     assert "No client matches these filters" not in html
 
 
+def test_a_supervisors_empty_own_queue_does_not_say_nobody_needs_attention_when_the_team_has_flags(
+    sup_client, supervisor, alice
+):
+    TherapySessionFactory(client=ClientFactory(clinician=supervisor, label="Own"), date=days_ago(3), default_score=4)
+    TherapySessionFactory(client=ClientFactory(clinician=alice, label="Low"), date=days_ago(3), ratings={"openness": 1})
+    html = sup_client.get(reverse("home")).content.decode()
+    assert "open flag on your team's clients" in html
+    assert "No open flags on your own clients; your team's are on the team dashboard." in html
+    assert "nobody needs attention" not in html
+
+
 def test_a_filtered_queue_row_leads_with_the_flags_it_was_found_by(sup_client, alice):
     """Its first card (and so its first "Mark reviewed") is the filtered kind, not the row's most urgent."""
     both = ClientFactory(clinician=alice, label="Both")

@@ -67,7 +67,8 @@ def flag_badges(client, names=None, show_days=False):
     attach_badges) as badges: at most four, then "+N more" (with show_days, how long
     each has been open: the queues). Built here rather than in an included template:
     it is drawn once per row of a list."""
-    flags, count = client.flag_list, client.flag_count
+    flags = client.flag_list
+    count = getattr(client, "flag_count", len(flags))
     parts = []
     for flag in flags[: labels.BADGES_SHOWN]:
         parts.append(flag_badge(flag, names))
@@ -105,7 +106,7 @@ def review_cards(context, client, names=None):
     draws it for every flag of every row (about 150 on a full page). What is the same for
     every card is escaped once; every value is escaped (conditional_escape, as format_html)."""
     request = context.get("request")
-    back = conditional_escape(f"{request.get_full_path()}#queue-title" if request else "")  # back at the queue
+    back = conditional_escape(f"{request.get_full_path()}#queue-rows" if request else "")  # back at the queue
     csrf = conditional_escape(context.get("csrf_token") or "")
     action = conditional_escape(pk_url("flag_mark", client.pk, "reviewed"))
     client_label = conditional_escape(client.label)

@@ -9,19 +9,15 @@ document.querySelectorAll("[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
 });
 
-// A page reached at one of its parts (a mark made in a queue or on a flag card comes back
-// at #queue-title or #focus) would leave its confirmation at the top, out of view: it
-// floats at the bottom of the window instead, until closed.
+// A page reached at one of its parts (a mark made on a flag card comes back at #focus, one
+// made in a queue at #queue-rows) would leave its confirmation at the top, out of view: it
+// moves to just above that part and takes the focus, so that it is seen, a screen reader
+// reads it, and the keyboard carries on from there.
 const messages = document.getElementById("messages");
-if (messages && window.location.hash) {
-  messages.classList.add("messages-floating");
-  messages.querySelectorAll(".alert").forEach((alert) => {
-    alert.classList.add("alert-dismissible", "shadow");
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "btn-close";
-    close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close this message");
-    alert.append(close);
-  });
+const landing = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+if (messages && landing) {
+  landing.before(messages);
+  messages.tabIndex = -1;
+  // After the load: the browser's own move to the fragment would take the focus back.
+  window.addEventListener("load", () => messages.focus());
 }
