@@ -155,3 +155,25 @@ def test_on_a_phone_the_caseload_and_the_queues_are_cards_with_the_index_and_fla
     name_link = page.get_by_role("table", name="The team: one row per clinician").locator("tbody th a").first
     assert name_link.bounding_box()["height"] < 30  # a clinician's name stays on one line
     context.close()
+
+
+def test_on_a_phone_the_queue_filters_fold_away_so_the_rows_come_first(live_server, browser):
+    demo_data()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, live_server.url, "morgan")
+    page.goto(f"{live_server.url}/team/#queue-title")
+    filters = page.get_by_role("form", name="Filter the flag queue")
+    expect(filters).to_be_hidden()
+    expect(page.locator("#queue-rows tbody tr").first).to_be_in_viewport()
+    page.get_by_role("button", name="Filters").tap()
+    expect(filters).to_be_visible()
+    page.get_by_label("Flag", exact=True).select_option("rupture")
+    page.get_by_role("button", name="Apply").tap()
+    expect(page.get_by_role("button", name="Filters (1 set)")).to_have_attribute("aria-expanded", "true")
+    expect(filters).to_be_visible()  # a filter in use stays in view
+    save_screenshot(page, "14-queue-filters-phone")
+    context.set_default_timeout(5000)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.get_by_role("button", name="Filters (1 set)")).to_be_hidden()  # wider: always shown, no button
+    context.close()
