@@ -87,6 +87,12 @@ class QueueFilterForm(forms.Form):
             cleaned.pop("since_from")  # an inverted range filters on neither end
         return cleaned
 
+    @property
+    def in_use(self):
+        """How many filters narrow the queue beyond the page's defaults (refused ones left out)."""
+        self.is_valid()
+        return sum(1 for name in self.changed_data if name in self.cleaned_data and name not in self.errors)
+
     def filters(self):
         """The valid filters, for Client.objects.flag_queue. A field with an error
         is left out of cleaned_data, so a bad value filters nothing."""

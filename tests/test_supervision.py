@@ -419,6 +419,17 @@ def test_a_supervisors_empty_own_queue_does_not_say_nobody_needs_attention_when_
     assert "nobody needs attention" not in html
 
 
+def test_the_queue_counts_the_filters_in_use_and_leaves_out_refused_ones(sup_client, alice):
+    TherapySessionFactory(client=ClientFactory(clinician=alice, label="Low"), date=days_ago(3), ratings={"openness": 1})
+    assert sup_client.get(DASHBOARD).context["form"].in_use == 0
+    assert sup_client.get(DASHBOARD, {"review": "pending", "sort": "urgency"}).context["form"].in_use == 0  # defaults
+    form = sup_client.get(DASHBOARD, {"kind": "low_factor", "domain": "nonsense", "since_from": "x"}).context["form"]
+    assert form.in_use == 1
+    html = sup_client.get(DASHBOARD, {"kind": "low_factor", "domain": "nonsense"}).content.decode()
+    assert "Filters (1 set)" in html
+    assert 'aria-expanded="true"' in html.split("Filters (1 set)")[0].rsplit("<button", 1)[1]  # refused: open
+
+
 def test_a_filtered_queue_row_leads_with_the_flags_it_was_found_by(sup_client, alice):
     """Its first card (and so its first "Mark reviewed") is the filtered kind, not the row's most urgent."""
     both = ClientFactory(clinician=alice, label="Both")

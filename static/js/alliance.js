@@ -18,6 +18,11 @@ const landing = window.location.hash ? document.getElementById(window.location.h
 if (messages && landing) {
   landing.before(messages);
   messages.tabIndex = -1;
-  // After the load: the browser's own move to the fragment would take the focus back.
-  window.addEventListener("load", () => messages.focus());
+  // The browser's own (smooth) move to the fragment may come after this script: it stops
+  // short of the part by the message's height, so it shows the message too.
+  landing.style.scrollMarginTop = `${messages.offsetHeight + 16}px`;
+  window.addEventListener("load", () => {
+    messages.focus({ preventScroll: true }); // after the load, or that move would take the focus back
+    messages.scrollIntoView({ block: "start", behavior: "instant" });
+  });
 }
