@@ -181,3 +181,20 @@ def test_on_a_phone_the_queue_filters_fold_away_so_the_rows_come_first(live_serv
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.get_by_role("button", name="Filters (1 set)")).to_be_hidden()  # wider: always shown, no button
     context.close()
+
+
+def test_on_a_phone_a_queue_cards_links_and_buttons_come_in_reading_order(live_server, browser):
+    """The clinician's name sits beside the client's, as it comes in the tab order, not at the
+    bottom of the card after the buttons that follow it."""
+    demo_data()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, live_server.url, "morgan")
+    page.goto(f"{live_server.url}/team/")
+    card = page.locator("#queue-rows tbody tr").first
+    tops = [
+        card.locator(part).first.bounding_box()["y"]
+        for part in ("th[scope=row] a", ".cell-who a", "button:has-text('Mark reviewed')")
+    ]
+    assert tops == sorted(tops)  # client, clinician, then the first button: down the card in tab order
+    context.close()
