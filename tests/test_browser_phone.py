@@ -77,6 +77,15 @@ def main_pages(base):
     ]
 
 
+def phone_page(browser, base, user):
+    """A phone's browser with the demo data, logged in as `user`: (context, page)."""
+    demo_data()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, base, user)
+    return context, page
+
+
 def visit_main_pages(browser, base, visit, **context_args):
     """Open every main page in one browser context and call visit(name, page) on each."""
     context = browser.new_context(**context_args)
@@ -124,10 +133,7 @@ def test_every_touch_target_is_big_enough_on_a_laptop_too(live_server, browser):
 
 
 def test_on_a_phone_the_caseload_and_the_queues_are_cards_with_the_index_and_flags_in_view(live_server, browser):
-    demo_data()
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, live_server.url, "amara")
+    context, page = phone_page(browser, live_server.url, "amara")
     page.goto(f"{live_server.url}/clients/")
     card = page.locator("table.table-cards tbody tr", has_text="F.T.")
     index = card.locator(".cell-index")
@@ -158,10 +164,7 @@ def test_on_a_phone_the_caseload_and_the_queues_are_cards_with_the_index_and_fla
 
 
 def test_on_a_phone_the_queue_filters_fold_away_so_the_rows_come_first(live_server, browser):
-    demo_data()
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, live_server.url, "morgan")
+    context, page = phone_page(browser, live_server.url, "morgan")
     page.goto(f"{live_server.url}/team/#queue-title")
     filters = page.get_by_role("form", name="Filter the flag queue")
     expect(filters).to_be_hidden()
@@ -186,10 +189,7 @@ def test_on_a_phone_the_queue_filters_fold_away_so_the_rows_come_first(live_serv
 def test_on_a_phone_a_queue_cards_links_and_buttons_come_in_reading_order(live_server, browser):
     """The clinician's name sits beside the client's, as it comes in the tab order, not at the
     bottom of the card after the buttons that follow it."""
-    demo_data()
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, live_server.url, "morgan")
+    context, page = phone_page(browser, live_server.url, "morgan")
     page.goto(f"{live_server.url}/team/")
     card = page.locator("#queue-rows tbody tr").first
     tops = [
