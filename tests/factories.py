@@ -9,7 +9,17 @@ from accounts.models import User
 from clients.models import Client, TherapySession
 from clients.recording import save_session
 from factors.models import Factor
+from flags.models import FlagReview
 from measures.models import Instrument
+
+
+def mark_flag(client, flag, by, action=FlagReview.Action.REVIEWED, **extra):
+    """A mark on `flag` (stored, or a rule's flag such as "stalled") written as the mark view
+    writes it, without the view and without refreshing the flags (the caller does, or tests
+    that it is not needed)."""
+    return FlagReview.objects.create(
+        client=client, key=flag.identity, kind=flag.kind, since=flag.since, action=action, by=by, **extra
+    )
 
 
 def days_ago(n):

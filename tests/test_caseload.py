@@ -9,9 +9,8 @@ from django.utils import timezone
 from clients import insights
 from clients.models import Client
 from clients.recording import refresh_flags
-from flags.models import FlagReview
 from tests import teams
-from tests.factories import ClientFactory, TherapySessionFactory, days_ago
+from tests.factories import ClientFactory, TherapySessionFactory, days_ago, mark_flag
 
 supervisor = teams.supervisor  # a reviewer (the owner here has no team: conftest's)
 URL = reverse("caseload")
@@ -152,18 +151,11 @@ def test_each_row_shows_its_four_most_urgent_flags_and_counts_the_rest(owner_cli
         TherapySessionFactory(client=mixed, date=days_ago(n), default_score=5)
     TherapySessionFactory(client=mixed, date=days_ago(49), default_score=5, ratings=dict.fromkeys(RUPTURED, 3))
     rupture = mixed.flags.get(kind="rupture", status="open")
-    FlagReview.objects.create(
-        client=mixed, key=rupture.key, kind="rupture", since=rupture.since, action="reviewed", by=supervisor
-    )
+    mark_flag(mixed, rupture, supervisor)
     refresh_flags(mixed)
     for flag in many.flags.filter(status="open", kind="persistent")[:2]:  # a supervisor reviewed two of them
-        FlagReview.objects.create(
-            client=many, key=flag.key, kind=flag.kind, since=flag.since, action="reviewed", by=supervisor
-        )
-    stalled = Client.objects.get(pk=many.pk).stalled_flag()
-    FlagReview.objects.create(
-        client=many, key=stalled.identity, kind="stalled", since=stalled.since, action="reviewed", by=supervisor
-    )
+        mark_flag(many, flag, supervisor)
+    mark_flag(many, Client.objects.get(pk=many.pk).stalled_flag(), supervisor)
     refresh_flags(many)
 
     response = owner_client.get(URL)

@@ -8,6 +8,7 @@ must leave what a recomputation leaves."""
 import json
 import random
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -21,7 +22,7 @@ from flags import rules, state
 from flags.models import Flag, FlagReview
 from selfreport.models import Question, SelfReportLink, SelfReportRating
 from tests import teams
-from tests.factories import ClientFactory, UserFactory
+from tests.factories import ClientFactory, UserFactory, mark_flag
 from tests.measure_data import answer as answer_measure
 
 pytestmark = pytest.mark.django_db
@@ -73,30 +74,41 @@ def walked(monkeypatch):
     return reads
 
 
+SESSION_WRITES = ("new", "back-dated", "edit", "void")
+
+
+def write_sessions(rng, action, client, clinician, sessions, step, used, rate):
+    """One of the random walks' session writes (SESSION_WRITES) at `step`: a new session a week
+    after the last, a back-dated one, an edit or a void of a counted one, rated by `rate()`.
+    False when the day drawn already has a session (nothing written)."""
+    if action == "edit":
+        save_session(rng.choice(sessions), rate())
+    elif action == "void":
+        void_session(rng.choice(sessions), clinician, "logged in error")
+    else:
+        day = step * 7 if action == "new" else rng.randrange(0, step * 7 + 1)
+        if day in used:
+            return False
+        used.add(day)
+        date = timezone.localdate() - timedelta(days=400 - day)
+        save_session(TherapySession(client=client, date=date, setting="online"), rate())
+    return True
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_flags_after_new_back_dated_edited_and_voided_sessions_equal_a_recomputation(seed, taken_up):
     rng = random.Random(seed)
     clinician = UserFactory()
     client = ClientFactory(clinician=clinician)
     factors = list(Factor.objects.in_form_order())
-    today = timezone.localdate()
     used, level = set(), 4.0
     for step in range(40):
         level = max(1.5, min(4.8, level + rng.gauss(0, 0.7)))
         sessions = list(client.sessions.counted().order_by("date", "pk"))
         action = rng.choices(["new", "back-dated", "edit", "void"], weights=[6, 2, 2, 1])[0] if sessions else "new"
-        if action == "edit":
-            session = rng.choice(sessions)
-            save_session(session, ratings(rng, factors, level))
-        elif action == "void":
-            void_session(rng.choice(sessions), clinician, "logged in error")
-        else:
-            day = step * 7 if action == "new" else rng.randrange(0, step * 7 + 1)
-            if day in used:
-                continue
-            used.add(day)
-            session = TherapySession(client=client, date=today - timedelta(days=400 - day), setting="online")
-            save_session(session, ratings(rng, factors, level))
+        rate = partial(ratings, rng, factors, level)
+        if not write_sessions(rng, action, client, clinician, sessions, step, used, rate):
+            continue
         assert stored(client) == recomputed(client), (step, action)
     assert len(taken_up) >= 5  # most new sessions took up the stored walk
 
@@ -237,30 +249,21 @@ def test_every_write_path_in_any_order_leaves_the_flags_of_a_recomputation(seed,
     c = ClientFactory(clinician=owner)
     factors = list(Factor.objects.in_form_order())
     questions = list(Question.objects.active())
-    today = timezone.localdate()
     used, level = set(), 3.0
     for step in range(45):
         level = max(1.5, min(4.8, level + rng.gauss(0, 0.8)))
         sessions = list(c.sessions.counted().order_by("date", "pk"))
         action = (
             rng.choices(
-                ["new", "back", "edit", "void", "answer", "discussed", "reviewed", "measure"],
+                ["new", "back-dated", "edit", "void", "answer", "discussed", "reviewed", "measure"],
                 weights=[8, 1, 1, 0.5, 3, 2, 1, 2],
             )[0]
             if sessions
             else "new"
         )
-        if action in ("new", "back"):
-            day = step * 7 if action == "new" else rng.randrange(0, step * 7 + 1)
-            if day in used:
+        if action in SESSION_WRITES:
+            if not write_sessions(rng, action, c, owner, sessions, step, used, partial(ratings, rng, factors, level)):
                 continue
-            used.add(day)
-            s = TherapySession(client=c, date=today - timedelta(days=400 - day), setting="online")
-            save_session(s, ratings(rng, factors, level))
-        elif action == "edit":
-            save_session(rng.choice(sessions), ratings(rng, factors, level))
-        elif action == "void":
-            void_session(rng.choice(sessions), owner, "error")
         elif action == "answer":
             answer(rng.choice(sessions[-3:]), owner, {q: rng.choice([None, 1, 2, 3, 4, 5]) for q in questions})
         elif action == "measure":
@@ -292,14 +295,8 @@ def test_a_discussed_mark_written_without_a_refresh_is_read_at_the_next_save(own
         save_session(session, {f: (4, "") for f in factors})
         answer(session, owner, {communication: 1})
     concern = Flag.objects.get(client=client, kind="client_concern", status="open")
-    FlagReview.objects.create(
-        client=client,
-        key=concern.key,
-        kind=concern.kind,
-        since=concern.since,
-        action=FlagReview.Action.DISCUSSED,
-        by=owner,
-        as_of_session=client.sessions.order_by("-date").first(),
+    mark_flag(
+        client, concern, owner, FlagReview.Action.DISCUSSED, as_of_session=client.sessions.order_by("-date").first()
     )
     save_session(TherapySession(client=client, date=today, setting="online"), {f: (4, "") for f in factors})
     assert Flag.objects.get(key=concern.key).closed_reason == "discussed"
