@@ -91,7 +91,7 @@ class QueueFilterForm(forms.Form):
     def in_use(self):
         """How many filters narrow the queue beyond the page's defaults (refused ones left out)."""
         self.is_valid()
-        return sum(1 for name in self.changed_data if name in self.cleaned_data and name not in self.errors)
+        return sum(1 for name in self.changed_data if name in self.cleaned_data)  # refused ones are not in it
 
     def filters(self):
         """The valid filters, for Client.objects.flag_queue. A field with an error

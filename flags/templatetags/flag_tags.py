@@ -67,8 +67,7 @@ def flag_badges(client, names=None, show_days=False):
     attach_badges) as badges: at most four, then "+N more" (with show_days, how long
     each has been open: the queues). Built here rather than in an included template:
     it is drawn once per row of a list."""
-    flags = client.flag_list
-    count = getattr(client, "flag_count", len(flags))
+    flags, count = client.flag_list, client.flag_count
     parts = []
     for flag in flags[: labels.BADGES_SHOWN]:
         parts.append(flag_badge(flag, names))
